@@ -1,0 +1,74 @@
+# TaskPulse: `make run` runs the whole product, `make test` runs every test.
+# Everything installs itself on first use (.venv at the repo root, frontend/node_modules).
+
+SHELL := /bin/bash
+# The first Python >= 3.11 that actually runs (version managers may install dead shims).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+NPM ?= npm
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
+
+.PHONY: run test test-backend test-frontend test-e2e lint format build dev bench clean help
+
+help:
+	@echo "make run    - install what is missing, build the front end, run every process"
+	@echo "make test   - run every test suite (backend, frontend, browser end-to-end)"
+	@echo "make lint   - ruff, mypy, eslint, tsc"
+	@echo "make dev    - Vite dev server with hot reload, proxied to a running 'make run'"
+	@echo "make bench  - benchmarks (QUICK=1 for a short run)"
+
+# --- installs (each redone only when its lock file changes) ---------------------------
+$(VENV)/.python-ok:
+	@test -n "$(PYTHON)" || { echo "TaskPulse needs Python >= 3.11 on PATH (or PYTHON=/path/to/python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.runtime-installed: $(VENV)/.python-ok backend/requirements.txt
+	$(PY) -m pip install --quiet -r backend/requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed backend/requirements-dev.txt
+	$(PY) -m pip install --quiet -r backend/requirements-dev.txt
+	@touch $@
+
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && $(NPM) run build
+
+build: frontend/dist/index.html
+
+# --- the two commands -----------------------------------------------------------------
+run: $(VENV)/.runtime-installed build
+	cd backend && $(PY) -m stack run
+
+test: test-backend test-frontend test-e2e
+
+test-backend: $(VENV)/.dev-installed
+	cd backend && $(PY) -m stack exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+test-frontend: frontend/node_modules/.installed
+	cd frontend && $(NPM) test
+
+test-e2e:
+	@if [ -d frontend/e2e ]; then $(MAKE) --no-print-directory e2e; fi
+
+# --- quality --------------------------------------------------------------------------
+lint: $(VENV)/.dev-installed frontend/node_modules/.installed
+	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy .
+	cd frontend && $(NPM) run lint && $(NPM) run typecheck
+
+format: $(VENV)/.dev-installed
+	cd backend && $(PY) -m ruff check --fix . && $(PY) -m ruff format .
+
+dev: frontend/node_modules/.installed
+	cd frontend && $(NPM) run dev
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var

@@ -1,0 +1,31 @@
+"""API-wide conventions: every error is JSON with a human-readable `detail`."""
+
+from typing import Any
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, with validation errors as {"detail", "errors": {field: [messages]}}."""
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        errors = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
+        response.data = {"detail": first_message(errors), "errors": errors}
+    return response
+
+
+def first_message(errors: Any) -> str:
+    """A one-line summary of a nested DRF error structure, naming the first field."""
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            message = first_message(value)
+            return message if field == "non_field_errors" else f"{field}: {message}"
+    if isinstance(errors, list) and errors:
+        return first_message(errors[0])
+    return str(errors) or "Invalid input."

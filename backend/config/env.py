@@ -1,0 +1,140 @@
+"""The one place where TaskPulse reads its environment.
+
+Every setting that comes from the environment goes through `Env`, so that a bad value is
+reported the same way everywhere: one line that names the variable and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BASE_DIR.parent
+VAR_DIR = Path(os.environ.get("TASKPULSE_VAR_DIR", REPO_DIR / "var"))
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class EnvError(ValueError):
+    """Raised when an environment variable holds a value TaskPulse cannot use."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+        self.problem = problem
+
+
+class Env:
+    """Typed accessors over an environment mapping (os.environ by default)."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+
+    def text(self, name: str, default: str = "") -> str:
+        return self.environ.get(name, default).strip() or default
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        raw = self.environ.get(name)
+        if raw is None:
+            return default
+        word = raw.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise EnvError(name, f"expected true or false, got {raw!r}")
+
+    def integer(self, name: str, *, default: int, minimum: int = 0, maximum: int = 2**31) -> int:
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise EnvError(name, f"expected a whole number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise EnvError(name, f"must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def items(self, name: str, *, default: list[str]) -> list[str]:
+        raw = self.environ.get(name)
+        if raw is None or not raw.strip():
+            return default
+        return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def port(self, name: str, *, default: int) -> int:
+        return self.integer(name, default=default, minimum=1, maximum=65535)
+
+    def database(self, name: str = "DATABASE_URL", *, default_sqlite: Path) -> dict[str, Any]:
+        """Return a Django DATABASES entry from a URL; SQLite under var/ when unset."""
+        raw = self.text(name)
+        if not raw:
+            return sqlite_database(default_sqlite)
+        scheme = urlsplit(raw).scheme
+        if scheme not in DATABASE_SCHEMES:
+            raise EnvError(
+                name, f"unsupported scheme {scheme!r} (use sqlite:///path or postgres://...)"
+            )
+        if scheme == "sqlite":
+            # sqlite:///var/db.sqlite3 is relative to the repository, sqlite:////srv/db absolute.
+            path = raw.removeprefix("sqlite://").removeprefix("/")
+            if not path or path == ":memory:":
+                raise EnvError(
+                    name, "a SQLite URL needs a file path, e.g. sqlite:///var/db.sqlite3"
+                )
+            return sqlite_database(Path(path))
+        try:
+            config = dict(dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True))
+        except ValueError as exc:
+            raise EnvError(name, str(exc)) from None
+        if not config.get("NAME"):
+            raise EnvError(name, "the URL names no database (postgres://user@host:5432/NAME)")
+        return config
+
+    def redis_url(self, name: str = "REDIS_URL", *, default: str) -> str:
+        raw = self.text(name) or default
+        parts = urlsplit(raw)
+        if parts.scheme not in REDIS_SCHEMES:
+            raise EnvError(name, f"unsupported scheme {parts.scheme!r} (use redis://host:port/db)")
+        if parts.scheme != "unix" and not parts.hostname:
+            raise EnvError(name, "the URL names no host (redis://host:port/db)")
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError:
+            raise EnvError(name, f"malformed port in {raw!r}") from None
+        return raw
+
+
+def sqlite_database(path: Path) -> dict[str, Any]:
+    """SQLite tuned so that the web process and workers can write at the same time."""
+    if not path.is_absolute():
+        path = REPO_DIR / path
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy
+            # timeout instead of failing with "database is locked" on lock upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        "TEST": {"NAME": str(path.with_name(f"test_{path.name}"))},
+    }
+
+
+def embedded_redis_url() -> str | None:
+    """The URL of the Redis that `python -m stack` started, if one is running."""
+    try:
+        return (VAR_DIR / "redis" / "url").read_text().strip() or None
+    except OSError:
+        return None

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.views import spa_index
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("task_manager.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Client-side routes of the React app; API-like prefixes stay real 404s.
+    re_path(r"^(?!api/|admin/|ws/|static/|flower/|assets/).*$", spa_index, name="spa"),
+]

@@ -1,0 +1,1 @@
+"""Runs TaskPulse's processes locally: embedded Redis, preflight checks and a supervisor."""

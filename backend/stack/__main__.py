@@ -1,0 +1,146 @@
+"""`python -m stack run` (make run) and `python -m stack exec -- CMD` (make test).
+
+run:  preflight, embedded Redis when REDIS_URL is unset, migrate, ensure the admin user,
+      then supervise daphne, a Celery worker, Celery beat and Flower until Ctrl-C.
+exec: run CMD with REDIS_URL pointing at a Redis (an embedded one when unset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from config.env import VAR_DIR, Env, EnvError
+from stack.preflight import PreflightError, check_env, check_port_free, check_redis_reachable
+from stack.redis import EmbeddedRedis, EmbeddedRedisError
+from stack.supervisor import Program, Supervisor
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def fail(message: str) -> None:
+    print(f"taskpulse: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+@contextmanager
+def redis_for(folder: Path, *, persistent: bool) -> Iterator[str]:
+    """Yield a reachable REDIS_URL: the configured one, or an embedded server's."""
+    configured = os.environ.get("REDIS_URL", "").strip()
+    if configured:
+        check_redis_reachable(Env().redis_url(default=""))
+        yield configured
+        return
+    server = EmbeddedRedis(folder, persistent=persistent)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def local_flower_password() -> str:
+    path = VAR_DIR / "flower_password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def prepare_database() -> None:
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    try:
+        connection.ensure_connection()
+    except Exception as exc:
+        raise EnvError("DATABASE_URL", f"cannot connect to the database ({exc})") from None
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("ensure_admin")
+    connection.close()
+
+
+def programs(env: Env) -> list[Program]:
+    python = sys.executable
+    celery = [python, "-m", "celery", "-A", "config"]
+    flower = urlsplit(os.environ["FLOWER_URL"])
+    return [
+        Program("web", [python, "-m", "daphne", "-b", env.text("WEB_HOST", "127.0.0.1"),
+                        "-p", str(env.port("WEB_PORT", default=8000)), "config.asgi:application"]),
+        Program("worker", [*celery, "worker", "-E", "-l", "INFO", "-n", "worker1@%h",
+                           "--concurrency", str(env.integer("TASKPULSE_WORKER_CONCURRENCY",
+                                                        default=2, minimum=1))],
+                # SIGTERM becomes a cold shutdown with a soft period: running tasks get
+                # worker_soft_shutdown_timeout seconds, then are re-queued, never lost.
+                env={"REMAP_SIGTERM": "SIGQUIT"}),
+        Program("beat", [*celery, "beat", "-l", "INFO",
+                         "-s", str(VAR_DIR / "celerybeat-schedule")]),
+        Program("flower", [*celery, "flower", f"--address={flower.hostname}",
+                           f"--port={flower.port}",
+                           f"--basic_auth={os.environ['FLOWER_USER']}:{os.environ['FLOWER_PASSWORD']}"]),
+    ]  # fmt: skip
+
+
+def command_run() -> int:
+    env = Env()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("FLOWER_URL", "http://127.0.0.1:5555")
+    os.environ.setdefault("FLOWER_USER", "admin")
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("FLOWER_PASSWORD", local_flower_password())
+    check_env(env)
+    check_port_free(env.port("WEB_PORT", default=8000), "WEB_PORT, the web server")
+    flower_port = urlsplit(os.environ["FLOWER_URL"]).port or 5555
+    check_port_free(flower_port, "FLOWER_URL, Flower")
+    with redis_for(VAR_DIR / "redis", persistent=True) as url:
+        os.environ["REDIS_URL"] = url
+        prepare_database()
+        port = env.port("WEB_PORT", default=8000)
+        print(f"taskpulse: Redis at {url}; open http://127.0.0.1:{port}/ (Ctrl-C stops all)")
+        return Supervisor(programs(env), out=sys.stdout).run()
+
+
+def command_exec(argv: list[str]) -> int:
+    import subprocess
+
+    if not argv:
+        fail("exec needs a command: python -m stack exec -- CMD ...")
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="redis-", dir=VAR_DIR) as folder,
+        redis_for(Path(folder), persistent=False) as url,
+    ):
+        return subprocess.call(argv, env={**os.environ, "REDIS_URL": url})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m stack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the whole stack (make run)")
+    exec_parser = sub.add_parser("exec", help="run a command with a Redis (make test)")
+    exec_parser.add_argument("argv", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    try:
+        if args.command == "run":
+            code = command_run()
+        else:
+            argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+            code = command_exec(argv)
+    except (EnvError, PreflightError, EmbeddedRedisError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        code = 130
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()

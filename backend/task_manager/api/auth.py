@@ -1,0 +1,80 @@
+"""Session and token authentication endpoints (browser and scripts)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.models import User
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from task_manager.api.serializers import UserSerializer
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+def authenticate_credentials(request: Request) -> User:
+    """Validate {"username", "password"}; a wrong pair is a 400 with a clear detail."""
+    credentials = CredentialsSerializer(data=request.data)
+    credentials.is_valid(raise_exception=True)
+    user = authenticate(request._request, **credentials.validated_data)
+    if not isinstance(user, User):
+        raise ValidationError({"non_field_errors": ["Wrong username or password."]})
+    return user
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class CsrfView(APIView):
+    """Sets the csrftoken cookie that a browser sends back as X-CSRFToken."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    def get(self, request: Request) -> Response:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator([csrf_protect, ensure_csrf_cookie], name="dispatch")
+class LoginView(APIView):
+    """Starts a session; CSRF-checked even for anonymous callers (no login CSRF)."""
+
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        user = authenticate_credentials(request)
+        login(request._request, user)
+        return Response(UserSerializer(user).data)
+
+
+class LogoutView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+
+class TokenView(APIView):
+    """Exchanges a username and password for the user's API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    def post(self, request: Request) -> Response:
+        user = authenticate_credentials(request)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,49 @@
+"""WebSocket authentication: the Django session, or a DRF token offered as a subprotocol.
+
+A browser authenticates with its session cookie. A script offers the subprotocols
+`taskpulse` and `token.<key>` (or sends {"action": "auth", "token": ...} first, see the
+consumer); a token is never read from the URL, where proxies and logs would keep it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser, User
+from rest_framework.authtoken.models import Token
+
+TOKEN_SUBPROTOCOL_PREFIX = "token."  # noqa: S105 - a prefix, not a secret
+
+
+@database_sync_to_async
+def user_for_token(key: str) -> User | None:
+    """Called with a token key; returns its active user, or None."""
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+def subprotocol_token(scope: dict[str, Any]) -> str | None:
+    for protocol in scope.get("subprotocols") or []:
+        if protocol.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            return protocol.removeprefix(TOKEN_SUBPROTOCOL_PREFIX)
+    return None
+
+
+class SubprotocolTokenMiddleware(BaseMiddleware):
+    """Sets scope["user"] from a `token.<key>` subprotocol when the session gave no user."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        user = scope.get("user")
+        key = subprotocol_token(scope)
+        if key and (user is None or not user.is_authenticated):
+            scope = dict(scope, user=await user_for_token(key) or AnonymousUser())
+        return await super().__call__(scope, receive, send)
+
+
+def TokenAuthMiddlewareStack(inner: Any) -> Any:
+    return AuthMiddlewareStack(SubprotocolTokenMiddleware(inner))
