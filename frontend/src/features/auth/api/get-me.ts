@@ -1,0 +1,28 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+
+import { api, ApiError } from '@/lib/api-client';
+
+import type { User } from '../types';
+
+export const meQueryKey = ['auth', 'me'] as const;
+
+/** The signed-in user, or null when the session is anonymous (the API answers 401 or 403). */
+export async function getMe({ signal }: { signal?: AbortSignal } = {}): Promise<User | null> {
+  try {
+    return await api.get<User>('/api/auth/me/', { signal });
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
+    throw error;
+  }
+}
+
+export function getMeQueryOptions() {
+  return queryOptions({
+    queryKey: meQueryKey,
+    queryFn: ({ signal }) => getMe({ signal }),
+  });
+}
+
+export function useMe() {
+  return useQuery(getMeQueryOptions());
+}
