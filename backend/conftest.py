@@ -32,3 +32,28 @@ def api(user: User) -> APIClient:
 @pytest.fixture
 def anonymous_api() -> APIClient:
     return APIClient()
+
+
+# --- real processes for end-to-end tests ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
+    """A real Celery worker process (prefork, 2 children) on the test database and Redis."""
+    from testing.live import LiveWorker
+
+    with django_db_blocker.unblock():
+        worker = LiveWorker(tmp_path_factory.mktemp("worker") / "worker.log", name="e2e")
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
+    """A real daphne serving config.asgi on a free port, on the test database and Redis."""
+    from testing.live import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer(tmp_path_factory.mktemp("daphne") / "daphne.log")
+    yield server
+    server.stop()

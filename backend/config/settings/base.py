@@ -129,7 +129,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+CELERY_BEAT_SCHEDULE = {
+    "taskpulse-recovery": {"task": "task_manager.recover_executions", "schedule": 60.0},
+    "taskpulse-retention": {"task": "task_manager.purge_old_executions", "schedule": 3600.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- TaskPulse ------------------------------------------------------------------------------
+# Cancel: how long a running task gets to honour a cancel before staff may terminate it.
+TASKPULSE_CANCEL_GRACE_SECONDS = env.integer("TASKPULSE_CANCEL_GRACE_SECONDS", default=30)
+# Progress reports are written and pushed at most once per interval per execution.
+TASKPULSE_PROGRESS_INTERVAL_MS = env.integer("TASKPULSE_PROGRESS_INTERVAL_MS", default=100)
+# Recovery (defaults; a template can override the PENDING thresholds).
+TASKPULSE_PENDING_REQUEUE_AFTER = env.integer("TASKPULSE_PENDING_REQUEUE_AFTER", default=120)
+TASKPULSE_PENDING_TIMEOUT = env.integer("TASKPULSE_PENDING_TIMEOUT", default=3600)
+TASKPULSE_WORKER_LOST_AFTER = env.integer("TASKPULSE_WORKER_LOST_AFTER", default=60)
+TASKPULSE_MAX_REQUEUES = env.integer("TASKPULSE_MAX_REQUEUES", default=3)
+TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, minimum=1)
 
 # --- Flower -----------------------------------------------------------------------------
 FLOWER_URL = env.text("FLOWER_URL", default="http://127.0.0.1:5555").rstrip("/")

@@ -1,0 +1,201 @@
+"""Tracked executions of Celery tasks, their log lines, reusable templates and notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ExecutionStatus(models.TextChoices):
+    PENDING = "PENDING"
+    STARTED = "STARTED"
+    PROGRESS = "PROGRESS"
+    RETRY = "RETRY"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    REVOKED = "REVOKED"
+
+
+_S = ExecutionStatus
+ACTIVE_STATUSES = frozenset({_S.PENDING, _S.STARTED, _S.PROGRESS, _S.RETRY})
+RUNNING_STATUSES = frozenset({_S.STARTED, _S.PROGRESS})
+FINISHED_STATUSES = frozenset({_S.SUCCESS, _S.FAILURE, _S.REVOKED})
+
+
+class WorkerLostPolicy(models.TextChoices):
+    FAIL = "fail", "Mark FAILURE"
+    REQUEUE = "requeue", "Re-queue while attempts remain"
+
+
+class TaskTemplate(models.Model):
+    """A reusable, launchable task definition with a JSON schema for its params."""
+
+    name = models.CharField(max_length=120, unique=True)
+    module = models.CharField(max_length=64, db_index=True)
+    task_name = models.CharField(max_length=255, help_text="The Celery task's registered name.")
+    description = models.TextField(blank=True)
+    default_params = models.JSONField(default=dict, blank=True)
+    params_schema = models.JSONField(default=dict, blank=True, help_text="A JSON Schema object.")
+    enabled = models.BooleanField(default=True)
+    max_retries = models.PositiveSmallIntegerField(
+        default=3, help_text="Re-queues recovery may do after a lost message or a lost worker."
+    )
+    time_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Hard time limit in seconds."
+    )
+    notify_on_finish = models.BooleanField(default=True)
+    on_worker_lost = models.CharField(
+        max_length=16, choices=WorkerLostPolicy.choices, default=WorkerLostPolicy.FAIL
+    )
+    pending_requeue_after = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds PENDING before recovery re-queues (default in settings).",
+    )
+    pending_timeout = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds PENDING before recovery fails it (default: settings).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["module", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskExecution(models.Model):
+    """One run of a Celery task, as users see it: status, progress, counters and result."""
+
+    task_id = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255, db_index=True)
+    task_name = models.CharField(max_length=255, help_text="The Celery task's registered name.")
+    module = models.CharField(max_length=64, blank=True)
+    title = models.CharField(max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="task_executions",
+    )  # fmt: skip
+    template = models.ForeignKey(
+        TaskTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+
+    status = models.CharField(
+        max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING
+    )
+    progress = models.FloatField(default=0)
+    current_step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    total_items = models.PositiveIntegerField(default=0)
+    processed_items = models.PositiveIntegerField(default=0)
+    failed_items = models.PositiveIntegerField(default=0)
+    # A parent launched children and finishes when the last one does.
+    waits_for_children = models.BooleanField(default=False)
+
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+
+    # What recovery needs to send the task again.
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=120, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    requeue_count = models.PositiveSmallIntegerField(default=0)
+
+    worker = models.CharField(max_length=255, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="execution_user_created"),
+            models.Index(fields=["status", "updated_at"], name="execution_status_updated"),
+            models.Index(fields=["module", "-created_at"], name="execution_module_created"),
+            models.Index(fields=["finished_at"], name="execution_finished"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="execution_progress_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.task_id}]"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+
+class LogLevel(models.TextChoices):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class TaskLogLine(models.Model):
+    execution = models.ForeignKey(TaskExecution, on_delete=models.CASCADE, related_name="log_lines")
+    seq = models.PositiveBigIntegerField()
+    ts = models.DateTimeField()
+    level = models.CharField(max_length=8, choices=LogLevel.choices, default=LogLevel.INFO)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["execution", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["execution", "seq"], name="log_line_execution_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.execution_id}#{self.seq} {self.level} {self.message[:60]}"
+
+
+class NotificationLevel(models.TextChoices):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class TaskNotification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_notifications"
+    )
+    execution = models.ForeignKey(
+        TaskExecution, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    level = models.CharField(
+        max_length=8, choices=NotificationLevel.choices, default=NotificationLevel.INFO
+    )
+    title = models.CharField(max_length=255)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.title}"

@@ -1,0 +1,158 @@
+"""Recovery: no execution stays PENDING or running forever.
+
+- PENDING that was never sent (the broker was down at launch): sent now.
+- PENDING past its requeue threshold whose message is gone from the broker: sent again,
+  up to the template's max retries, then FAILURE.
+- PENDING past its timeout: FAILURE ("Timeout").
+- STARTED or PROGRESS on a worker that no longer answers: re-queued or FAILURE
+  ("Worker lost"), as the template says.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from task_manager import services
+from task_manager.broker import RedisBroker
+from task_manager.models import (
+    RUNNING_STATUSES,
+    ExecutionStatus,
+    TaskExecution,
+    WorkerLostPolicy,
+)
+
+logger = logging.getLogger(__name__)
+S = ExecutionStatus
+
+
+@dataclass
+class RecoveryReport:
+    sent: int = 0
+    requeued: int = 0
+    failed: int = 0
+
+
+def max_requeues(execution: TaskExecution) -> int:
+    template = execution.template
+    return template.max_retries if template is not None else settings.TASKPULSE_MAX_REQUEUES
+
+
+def pending_thresholds(execution: TaskExecution) -> tuple[int, int]:
+    """Seconds before a PENDING execution is re-queued, and before it fails."""
+    template = execution.template
+    requeue_after = template.pending_requeue_after if template else None
+    timeout = template.pending_timeout if template else None
+    return (
+        requeue_after or settings.TASKPULSE_PENDING_REQUEUE_AFTER,
+        timeout or settings.TASKPULSE_PENDING_TIMEOUT,
+    )
+
+
+def live_workers() -> set[str] | None:
+    """Hostnames of the workers that answer a ping; None when the broker cannot be asked."""
+    try:
+        replies = celery_app.control.ping(timeout=1.0) or []
+    except Exception:
+        logger.warning("recovery: cannot ping workers", exc_info=True)
+        return None
+    return {name for reply in replies for name in reply}
+
+
+def recover(now: datetime | None = None, broker: RedisBroker | None = None) -> RecoveryReport:
+    now = now or timezone.now()
+    broker = broker or RedisBroker()
+    report = RecoveryReport()
+    recover_pending(now, broker, report)
+    workers = live_workers()
+    if workers is not None:
+        recover_running(now, broker, workers, report)
+    if report.sent or report.requeued or report.failed:
+        logger.info("recovery: %s", report)
+    return report
+
+
+def recover_pending(now: datetime, broker: RedisBroker, report: RecoveryReport) -> None:
+    pending = list(TaskExecution.objects.filter(status=S.PENDING).select_related("template"))
+    stale = []
+    for execution in pending:
+        requeue_after, timeout = pending_thresholds(execution)
+        age = (now - execution.created_at).total_seconds()
+        if age > timeout:
+            fail(execution, f"Timeout: not started within {timeout}s")
+            report.failed += 1
+        elif execution.queued_at is None:
+            report.sent += services.send_execution(execution.pk)
+        elif (now - execution.queued_at).total_seconds() > requeue_after:
+            stale.append(execution)
+    if not stale:
+        return
+    present = broker.queued_task_ids({e.queue or "celery" for e in stale})
+    present |= set(broker.unacked_tags())
+    for execution in stale:
+        if execution.task_id in present:
+            continue
+        if execution.requeue_count < max_requeues(execution):
+            requeue(execution, "Message lost; re-queued")
+            report.requeued += 1
+        else:
+            fail(execution, "Timeout: message lost and no re-queue left")
+            report.failed += 1
+
+
+def recover_running(
+    now: datetime, broker: RedisBroker, workers: set[str], report: RecoveryReport
+) -> None:
+    quiet_since = now - timedelta(seconds=settings.TASKPULSE_WORKER_LOST_AFTER)
+    lost = list(
+        TaskExecution.objects.filter(status__in=RUNNING_STATUSES, updated_at__lt=quiet_since)
+        .exclude(worker__in=workers)
+        .select_related("template")
+    )
+    if not lost:
+        return
+    unacked = broker.unacked_tags()
+    for execution in lost:
+        if execution.task_id in unacked:
+            broker.drop_unacked(unacked[execution.task_id])
+        policy = execution.template.on_worker_lost if execution.template else WorkerLostPolicy.FAIL
+        if policy == WorkerLostPolicy.REQUEUE and execution.requeue_count < max_requeues(execution):
+            requeue(execution, f"Worker lost ({execution.worker}); re-queued")
+            report.requeued += 1
+        else:
+            fail(execution, f"Worker lost ({execution.worker or 'unknown worker'})")
+            report.failed += 1
+
+
+def requeue(execution: TaskExecution, message: str) -> None:
+    with transaction.atomic():
+        locked = services.locked_execution(execution.pk)
+        if locked.is_finished:
+            return
+        services.execution_set_status(
+            locked, S.PENDING, message=message, requeue_count=locked.requeue_count + 1,
+            worker="", queued_at=None,
+        )  # fmt: skip
+    services.send_execution(execution.pk)
+
+
+def fail(execution: TaskExecution, reason: str) -> None:
+    services.execution_finish(execution.task_id, S.FAILURE, error=reason, message=reason)
+
+
+def purge_old_executions(now: datetime | None = None, batch: int = 1000) -> int:
+    """Delete finished executions (and their logs) older than TASKPULSE_RETENTION_DAYS."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.TASKPULSE_RETENTION_DAYS)
+    old = TaskExecution.objects.filter(finished_at__lt=cutoff, parent__isnull=True)
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        deleted += (
+            TaskExecution.objects.filter(pk__in=ids).delete()[1].get(TaskExecution._meta.label, 0)
+        )
+    return deleted

@@ -1,0 +1,102 @@
+"""Reads of executions: who sees what, filters, and statistics."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from task_manager.models import (
+    ACTIVE_STATUSES,
+    ExecutionStatus,
+    TaskExecution,
+    TaskNotification,
+)
+
+
+def execution_visible_to(*, user: User) -> QuerySet[TaskExecution]:
+    """Staff see every execution; a user sees their own. Anything else is a 404."""
+    queryset = TaskExecution.objects.select_related("user")
+    if getattr(user, "is_staff", False):
+        return queryset
+    return queryset.filter(user_id=user.pk)
+
+
+def execution_list_for_user(*, user: User, module: str | None = None) -> QuerySet[TaskExecution]:
+    """The user's own executions, active first, newest first."""
+    queryset = TaskExecution.objects.select_related("user").filter(user_id=user.pk)
+    if module:
+        queryset = queryset.filter(module=module)
+    active_first = Case(
+        When(status__in=ACTIVE_STATUSES, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return queryset.order_by(active_first, "-created_at", "-id")
+
+
+def notification_list(*, user: User, unread: bool = False) -> QuerySet[TaskNotification]:
+    queryset = TaskNotification.objects.filter(user_id=user.pk)
+    return queryset.filter(read_at__isnull=True) if unread else queryset
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of already sorted values."""
+    if not values:
+        return None
+    rank = max(0, min(len(values) - 1, round(fraction * len(values) + 0.5) - 1))
+    return round(values[rank], 3)
+
+
+def execution_stats(
+    *, queryset: QuerySet[TaskExecution], days: int, modules: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Per module: counts by status, success rate, average and p95 duration, per-day series."""
+    since = timezone.now() - timedelta(days=days)
+    rows = queryset.filter(created_at__gte=since).values_list(
+        "module", "status", "created_at", "started_at", "finished_at"
+    )
+    by_module: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows.iterator(chunk_size=2000):
+        by_module[row[0]].append(row)
+    names = sorted(set(by_module) | set(modules or []))
+    return [module_summary(name, by_module.get(name, []), since, days) for name in names]
+
+
+def empty_day() -> dict[str, int]:
+    return {"total": 0, "success": 0, "failure": 0}
+
+
+def module_summary(
+    module: str, rows: list[tuple[Any, ...]], since: Any, days: int
+) -> dict[str, Any]:
+    counts = dict.fromkeys(ExecutionStatus.values, 0)
+    durations = []
+    series: dict[str, dict[str, int]] = {
+        (since + timedelta(days=offset + 1)).date().isoformat(): empty_day()
+        for offset in range(days)
+    }
+    for _, status, created_at, started_at, finished_at in rows:
+        counts[status] += 1
+        if started_at and finished_at:
+            durations.append((finished_at - started_at).total_seconds())
+        day = series.setdefault(created_at.date().isoformat(), empty_day())
+        day["total"] += 1
+        day["success"] += status == ExecutionStatus.SUCCESS
+        day["failure"] += status == ExecutionStatus.FAILURE
+    finished = counts["SUCCESS"] + counts["FAILURE"] + counts["REVOKED"]
+    durations.sort()
+    return {
+        "module": module,
+        "days": days,
+        "total": len(rows),
+        "counts": counts,
+        "success_rate": round(counts["SUCCESS"] / finished, 4) if finished else None,
+        "avg_duration": round(sum(durations) / len(durations), 3) if durations else None,
+        "p95_duration": percentile(durations, 0.95),
+        "per_day": [{"date": date, **values} for date, values in sorted(series.items())],
+    }

@@ -1,0 +1,123 @@
+"""Wiring only: Celery's signals to the services, so that every task is tracked."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import signals
+from celery.exceptions import WorkerLostError
+from django.db import close_old_connections
+
+from task_manager import events, services
+from task_manager.models import ExecutionStatus
+from task_manager.tracking import TaskCancelled
+
+logger = logging.getLogger(__name__)
+
+# Internal periodic jobs are not user work: they get no execution row.
+UNTRACKED_PREFIXES = ("celery.", "task_manager.recover_executions", "task_manager.purge_old")
+USER_HEADER = "taskpulse_user_id"
+
+
+def is_tracked(task_name: str | None) -> bool:
+    return bool(task_name) and not str(task_name).startswith(UNTRACKED_PREFIXES)
+
+
+@signals.before_task_publish.connect
+def on_before_task_publish(
+    sender: str | None = None, headers: dict[str, Any] | None = None, body: Any = None,
+    routing_key: str = "", **_: Any,
+) -> None:  # fmt: skip
+    headers = headers or {}
+    if not is_tracked(sender) or headers.get("retries"):
+        return
+    args, kwargs = message_arguments(body)
+    info = services.tracking_info(str(sender))
+    services.execution_register_published(
+        task_id=headers["id"], task_name=str(sender), args=args, kwargs=kwargs,
+        queue=routing_key or "", user_id=headers.get(USER_HEADER), name=info.get("name"),
+        module=info.get("module"), title=info.get("title"),
+    )  # fmt: skip
+
+
+@signals.task_prerun.connect
+def on_task_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
+    close_old_connections()
+    if task is None or not is_tracked(task.name):
+        return
+    services.execution_mark_started(
+        task_id, worker=task.request.hostname or "", attempt=(task.request.retries or 0) + 1
+    )
+
+
+@signals.task_success.connect
+def on_task_success(sender: Any = None, result: Any = None, **_: Any) -> None:
+    if sender is None or not is_tracked(sender.name):
+        return
+    services.execution_finish(sender.request.id, ExecutionStatus.SUCCESS, result=json_safe(result))
+
+
+@signals.task_failure.connect
+def on_task_failure(
+    task_id: str = "", exception: BaseException | None = None, einfo: Any = None,
+    sender: Any = None, **_: Any,
+) -> None:  # fmt: skip
+    if sender is None or not is_tracked(sender.name):
+        return
+    if isinstance(exception, TaskCancelled):
+        services.execution_finish(task_id, ExecutionStatus.REVOKED)
+        return
+    if isinstance(exception, WorkerLostError):
+        return  # the message is re-queued (task_reject_on_worker_lost); recovery watches it
+    services.execution_finish(
+        task_id, ExecutionStatus.FAILURE, error=f"{type(exception).__name__}: {exception}",
+        traceback=str(einfo or ""),
+    )  # fmt: skip
+
+
+@signals.task_retry.connect
+def on_task_retry(request: Any = None, reason: Any = None, **_: Any) -> None:
+    if request is None or not is_tracked(request.task):
+        return
+    services.execution_mark_retry(request.id, reason=str(reason))
+
+
+@signals.task_revoked.connect
+def on_task_revoked(request: Any = None, terminated: bool = False, **_: Any) -> None:
+    if request is None or not is_tracked(request.task):
+        return
+    message = "Terminated" if terminated else "Cancelled before it started"
+    services.execution_finish(request.id, ExecutionStatus.REVOKED, message=message)
+
+
+@signals.task_postrun.connect
+def on_task_postrun(**_: Any) -> None:
+    # The last events of a task must leave before the worker takes the next one.
+    events.publisher.flush()
+    close_old_connections()
+
+
+@signals.worker_ready.connect
+def on_worker_ready(**_: Any) -> None:
+    from task_manager.tasks import recover_executions
+
+    recover_executions.delay()
+
+
+def message_arguments(body: Any) -> tuple[list[Any], dict[str, Any]]:
+    """(args, kwargs) of a protocol-2 message body: (args, kwargs, embed)."""
+    if isinstance(body, list | tuple) and len(body) >= 2:
+        return list(body[0]), dict(body[1])
+    return [], {}
+
+
+def json_safe(value: Any) -> Any:
+    """A result as JSON can store it (Celery results may hold anything JSON-serializable)."""
+    import json
+
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value

@@ -1,0 +1,69 @@
+"""Periodic jobs (recovery, retention) and a demo task to try the platform with."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+from celery import shared_task
+
+from task_manager import recovery
+from task_manager.tracking import ProgressReporter, track_task
+
+
+@shared_task(name="task_manager.recover_executions", ignore_result=True)
+def recover_executions() -> dict[str, int]:
+    return asdict(recovery.recover())
+
+
+@shared_task(name="task_manager.purge_old_executions", ignore_result=True)
+def purge_old_executions() -> int:
+    return recovery.purge_old_executions()
+
+
+@shared_task(bind=True, name="task_manager.demo")
+@track_task("task_manager.demo", module="demo", title="Demo task")
+def demo(
+    self: Any, steps: int = 5, step_seconds: float = 1.0, fail_at_step: int = 0, *,
+    progress: ProgressReporter,
+) -> dict[str, int]:  # fmt: skip
+    """Walks through `steps` steps with a log line each; fails at `fail_at_step` if set."""
+    for step in range(1, steps + 1):
+        progress.step(step, steps, f"Step {step} of {steps}")
+        progress.log(f"step {step} started")
+        if step == fail_at_step:
+            raise RuntimeError(f"demo failure at step {step}")
+        deadline = time.monotonic() + step_seconds
+        while time.monotonic() < deadline:
+            progress.check_cancelled()
+            time.sleep(min(0.05, step_seconds))
+    progress.log("all steps done")
+    return {"steps": steps}
+
+
+@shared_task(bind=True, name="task_manager.demo_fan_out")
+@track_task("task_manager.demo_fan_out", module="demo", title="Demo fan-out")
+def demo_fan_out(
+    self: Any, children: int = 10, child_seconds: float = 0.2, fail_every: int = 0, *,
+    progress: ProgressReporter,
+) -> int:  # fmt: skip
+    """Launches `children` child tasks; every `fail_every`-th one fails."""
+    progress.message(f"Launching {children} child tasks")
+    signatures = [
+        demo_child.s(index, child_seconds, bool(fail_every and index % fail_every == 0))
+        for index in range(1, children + 1)
+    ]
+    return progress.fan_out(signatures)
+
+
+@shared_task(bind=True, name="task_manager.demo_child")
+@track_task("task_manager.demo_child", module="demo", title="Demo child")
+def demo_child(
+    self: Any, index: int, seconds: float, fail: bool, *, progress: ProgressReporter
+) -> int:
+    progress.message(f"Child {index} working")
+    time.sleep(seconds)
+    if fail:
+        raise ValueError(f"child {index} failed on purpose")
+    return index

@@ -1,0 +1,288 @@
+"""The tracking API for task authors.
+
+    @shared_task(bind=True)
+    @track_task("deploy.deploy_vm", module="deploy", title="Deploy VM")
+    def deploy_vm(self, history_id, *, progress):
+        progress.step(1, 8, "Connecting to vCenter...")
+        progress.log("connected")
+        progress.items(total=120)
+        progress.advance(processed=1, message="file 3 imported")
+        progress.check_cancelled()
+
+Reports are coalesced: at most one database write and one push per execution per
+TASKPULSE_PROGRESS_INTERVAL_MS, counters summed and the last value of everything else kept;
+a background flusher delivers the last state even when the task then goes quiet for long.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from celery import Task, group
+from celery.canvas import Signature
+from celery.exceptions import Ignore
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import close_old_connections, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from task_manager import services
+from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
+from task_manager.services import Change
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TaskCancelled(Exception):
+    """Raised inside a task when its execution was asked to stop."""
+
+
+class Flusher:
+    """One thread per process that flushes reporters whose coalescing interval has passed."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, ProgressReporter]] = []
+        self._counter = itertools.count()
+        self._pid: int | None = None
+
+    def schedule(self, reporter: ProgressReporter, due: float) -> None:
+        with self._cond:
+            if self._pid != os.getpid():  # first use, or a forked child without the thread
+                self._pid = os.getpid()
+                self._heap = []
+                threading.Thread(target=self._run, name="taskpulse-flusher", daemon=True).start()
+            heapq.heappush(self._heap, (due, next(self._counter), reporter))
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cond.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                _, _, reporter = heapq.heappop(self._heap)
+            try:
+                reporter.flush()
+            finally:
+                close_old_connections()
+
+
+flusher = Flusher()
+
+
+class ProgressReporter:
+    """What a tracked task reports through; passed to the task as `progress`."""
+
+    def __init__(self, execution_id: int, *, interval: float | None = None) -> None:
+        self.execution_id = execution_id
+        self.interval = (
+            settings.TASKPULSE_PROGRESS_INTERVAL_MS / 1000 if interval is None else interval
+        )
+        self._lock = threading.RLock()
+        self._pending = Change()
+        self._last_flush = 0.0
+        self._scheduled = False
+        self._cancelled = False
+
+    # -- what task authors call --
+
+    def step(self, current: int, total: int, message: str | None = None) -> None:
+        """Step `current` of `total` has started (progress counts the steps before it)."""
+        self.report(Change(current_step=current, total_steps=total, message=message))
+
+    def percent(self, value: float, message: str | None = None) -> None:
+        self.report(Change(progress=value, message=message))
+
+    def message(self, text: str) -> None:
+        self.report(Change(message=text))
+
+    def items(
+        self, *, total: int | None = None, processed: int | None = None, failed: int | None = None
+    ) -> None:
+        """Set item counters to absolute values."""
+        self.report(Change(total_items=total, processed_items=processed, failed_items=failed))
+
+    def advance(self, processed: int = 1, failed: int = 0, message: str | None = None) -> None:
+        """Add to the item counters (safe when many tasks advance one record at once)."""
+        self.report(Change(processed_delta=processed, failed_delta=failed, message=message))
+
+    def log(self, message: str, level: str = LogLevel.INFO) -> None:
+        self.report(Change(logs=[(timezone.now(), level.upper(), str(message))]))
+
+    def check_cancelled(self) -> None:
+        """Raise TaskCancelled if a cancel was asked (always asks the database)."""
+        self.flush()
+        if self._cancelled or services.execution_is_cancel_requested(self.execution_id):
+            self._cancelled = True
+            raise TaskCancelled()
+
+    # -- machinery --
+
+    def report(self, change: Change) -> None:
+        if self._cancelled:
+            raise TaskCancelled()
+        with self._lock:
+            self._pending.merge(change)
+            wait = self._last_flush + self.interval - time.monotonic()
+            if wait <= 0:
+                self.flush()
+            elif not self._scheduled:
+                self._scheduled = True
+                flusher.schedule(self, time.monotonic() + wait)
+        if self._cancelled:
+            raise TaskCancelled()
+
+    def flush(self) -> None:
+        """Write what is pending now (the task thread or the flusher thread)."""
+        with self._lock:
+            self._scheduled = False
+            change, self._pending = self._pending, Change()
+            self._last_flush = time.monotonic()
+            if change.is_empty():
+                return
+            applied = services.execution_apply(self.execution_id, change)
+            self._cancelled = self._cancelled or applied.cancel_requested
+
+    def discard(self) -> None:
+        """Drop what is pending (the task was cancelled: its last reports no longer matter)."""
+        with self._lock:
+            self._pending = Change()
+
+    def fan_out(self, signatures: Iterable[Signature], *, callback: Signature | None = None) -> int:
+        """Launch child tasks under this execution; it finishes when the last child does."""
+        return fan_out(self.execution_id, signatures, callback=callback)
+
+
+# --- the decorator ------------------------------------------------------------------------
+
+
+def track_task(name: str | None = None, *, module: str = "", title: str = "") -> Callable[[F], F]:
+    """Give a bound Celery task a `progress` reporter and tracking metadata."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(task: Task, *args: Any, **kwargs: Any) -> Any:
+            return run_tracked(func, task, args, kwargs)
+
+        wrapper.taskpulse = {"name": name or "", "module": module, "title": title}  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:  # fmt: skip
+    execution = ensure_execution(task)
+    if execution.is_finished:
+        # A redelivered message of work that already ended (e.g. after a worker crash).
+        raise Ignore()
+    reporter = ProgressReporter(execution.pk)
+    try:
+        reporter.check_cancelled()
+        result = func(task, *args, progress=reporter, **kwargs)
+        reporter.flush()
+        return result
+    except TaskCancelled:
+        reporter.discard()
+        services.execution_finish(str(task.request.id), ExecutionStatus.REVOKED)
+        task.update_state(state="REVOKED")
+        raise Ignore() from None
+    except Exception:
+        reporter.flush()
+        raise
+
+
+def ensure_execution(task: Task) -> TaskExecution:
+    """The execution of the running task (created here when it was sent untracked)."""
+    task_id = str(task.request.id)
+    execution = TaskExecution.objects.filter(task_id=task_id).first()
+    if execution is not None:
+        return execution
+    info = services.tracking_info(task.name)
+    return services.execution_register_published(
+        task_id=task_id, task_name=task.name, args=list(task.request.args or []),
+        kwargs=dict(task.request.kwargs or {}), queue="", name=info.get("name"),
+        module=info.get("module"), title=info.get("title"),
+    )  # fmt: skip
+
+
+# --- fan-out ------------------------------------------------------------------------------
+
+
+def fan_out(
+    parent_id: int, signatures: Iterable[Signature], *, callback: Signature | None = None
+) -> int:
+    """Create one child execution per signature under the parent, then send them together.
+
+    The parent's total_items becomes the number of children; each child that finishes
+    counts as processed (SUCCESS) or failed; the parent finishes after the last one.
+    With a callback, the children run as a chord (the callback gets their results).
+    """
+    from celery import chord
+
+    signatures = list(signatures)
+    with transaction.atomic():
+        parent = services.locked_execution(parent_id)
+        for signature in signatures:
+            signature.freeze()
+            services.execution_register_published(
+                task_id=str(signature.id), task_name=str(signature.task), args=list(signature.args),
+                kwargs=dict(signature.kwargs), queue="", user_id=parent.user_id,
+            )  # fmt: skip
+        TaskExecution.objects.filter(task_id__in=[s.id for s in signatures]).update(parent=parent)
+        parent.waits_for_children = True
+        parent.save(update_fields=["waits_for_children"])
+    services.execution_apply(parent_id, Change(total_items=len(signatures)))
+    if signatures:
+        canvas = chord(signatures, callback) if callback is not None else group(signatures)
+        canvas.apply_async()
+    return len(signatures)
+
+
+# --- plain functions ----------------------------------------------------------------------
+
+
+def start_task_tracking(
+    task_id: str, *, name: str, module: str = "", title: str = "",
+    user: User | None = None,
+) -> TaskExecution:  # fmt: skip
+    """Create (or fetch) the execution of a task id, for code that does not use the decorator."""
+    execution = services.execution_register_published(
+        task_id=task_id, task_name=name, args=[], kwargs={}, queue="",
+        user_id=user.pk if user is not None else None, name=name, module=module, title=title,
+    )  # fmt: skip
+    return execution
+
+
+def update_task_progress(task_id: str, **fields: Any) -> None:
+    """Apply a change at once (no coalescing): progress, current_step, message, counters..."""
+    execution = TaskExecution.objects.only("pk").get(task_id=task_id)
+    services.execution_apply(execution.pk, Change(**fields))
+
+
+def finish_task(task_id: str, *, status: str = ExecutionStatus.SUCCESS, result: Any = None,
+                error: str = "") -> None:  # fmt: skip
+    services.execution_finish(task_id, status, result=result, error=error)
+
+
+def get_user_tasks(user: User, module: str | None = None) -> QuerySet[TaskExecution]:
+    """The user's executions, active first, newest first."""
+    from task_manager.selectors import execution_list_for_user
+
+    return execution_list_for_user(user=user, module=module)
+
+
+def get_module_stats(module: str, days: int = 7) -> dict[str, Any]:
+    """Counts by status, success rate, average and p95 duration of a module's executions."""
+    from task_manager.selectors import execution_stats
+
+    queryset = TaskExecution.objects.filter(module=module)
+    return execution_stats(queryset=queryset, days=days, modules=[module])[0]

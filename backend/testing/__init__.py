@@ -1,0 +1,1 @@
+"""Test support: real processes (Celery worker, daphne) against the test database."""

@@ -1,0 +1,149 @@
+"""Real processes for end-to-end tests, sharing the test database and the test Redis.
+
+The test process owns the database (pytest-django creates it); a worker or daphne started
+here gets a DATABASE_URL naming that same database, so what a transactional test commits
+is what they see, and the other way round.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+from django.conf import settings
+from django.db import connection
+
+from stack.redis import free_port
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def live_database_url() -> str:
+    """A DATABASE_URL for the database the tests are using right now."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": live_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+class LiveProcess:
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.handle = log.open("w")
+        self.process = subprocess.Popen(
+            argv, cwd=BACKEND_DIR, env=env, stdout=self.handle, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.handle.close()
+
+    def kill_hard(self) -> None:
+        """SIGKILL the whole process group at once, as a crashed machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.handle.close()
+
+
+def wait_until(predicate: Any, timeout: float = 30, interval: float = 0.05, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+
+
+class LiveWorker(LiveProcess):
+    def __init__(self, log: Path, *, name: str, concurrency: int = 2, **env: str) -> None:
+        self.name = f"{name}@{os.uname().nodename}"
+        argv = [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "-E", "-l", "INFO",
+            "-n", self.name, "--concurrency", str(concurrency), "--without-gossip",
+            "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        super().__init__(argv, process_env(**env), log)
+        wait_until(self.ready, timeout=60, interval=0.2, what=f"worker {name} to be ready")
+
+    def ready(self) -> bool:
+        if not self.alive():
+            raise AssertionError(f"worker exited:\n{self.output()[-3000:]}")
+        return " ready." in self.output()
+
+    def child_pids(self) -> list[int]:
+        return [p.pid for p in psutil.Process(self.pid).children(recursive=True)]
+
+
+class LiveServer(LiveProcess):
+    def __init__(self, log: Path, **env: str) -> None:
+        self.port = free_port()
+        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                "config.asgi:application"]  # fmt: skip
+        super().__init__(argv, process_env(**env), log)
+        wait_until(self.ready, timeout=60, interval=0.2, what="daphne to answer")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def ready(self) -> bool:
+        if not self.alive():
+            raise AssertionError(f"daphne exited:\n{self.output()[-3000:]}")
+        try:
+            return requests.get(f"{self.url}/api/health/", timeout=3).status_code == 200
+        except requests.RequestException:
+            return False
+
+
+@contextmanager
+def running(process: LiveProcess) -> Iterator[LiveProcess]:
+    try:
+        yield process
+    finally:
+        process.stop()
