@@ -38,7 +38,7 @@ def anonymous_api() -> APIClient:
 
 
 @pytest.fixture(scope="session")
-def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
+def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real Celery worker process (prefork, 2 children) on the test database and Redis."""
     from testing.live import LiveWorker
 
@@ -49,7 +49,7 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: 
 
 
 @pytest.fixture(scope="session")
-def live_server(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
+def live_daphne(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real daphne serving config.asgi on a free port, on the test database and Redis."""
     from testing.live import LiveServer
 

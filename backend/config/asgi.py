@@ -9,16 +9,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from task_manager.auth import TokenAuthMiddlewareStack  # noqa: E402
+from task_manager.auth import TokenAuthMiddlewareStack, origin_validated  # noqa: E402
 from task_manager.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # AllowedHostsOriginValidator's rules, with 4403 for a foreign Origin.
+        "websocket": origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -8,6 +8,7 @@ consumer); a token is never read from the URL, where proxies and logs would keep
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
@@ -47,3 +48,29 @@ class SubprotocolTokenMiddleware(BaseMiddleware):
 
 def TokenAuthMiddlewareStack(inner: Any) -> Any:
     return AuthMiddlewareStack(SubprotocolTokenMiddleware(inner))
+
+
+def origin_validated(application: Any) -> Any:
+    """Channels' AllowedHostsOriginValidator rules, answering a foreign Origin with 4403.
+
+    A browser always sends Origin, so a connection without one is a script: it may
+    authenticate with a token, but its cookies are dropped so that no session rides along.
+    """
+    from channels.security.websocket import AllowedHostsOriginValidator
+
+    from task_manager.consumers import ForbiddenOriginConsumer
+
+    validator = AllowedHostsOriginValidator(application)
+    forbidden = ForbiddenOriginConsumer.as_asgi()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        headers = dict(scope.get("headers") or [])
+        origin = headers.get(b"origin")
+        if origin is None:
+            cookieless = [(k, v) for k, v in scope.get("headers", []) if k != b"cookie"]
+            return await application(dict(scope, headers=cookieless), receive, send)
+        if validator.valid_origin(urlparse(origin.decode("latin1"))):
+            return await application(scope, receive, send)
+        return await forbidden(scope, receive, send)
+
+    return app

@@ -17,8 +17,6 @@ import asyncio
 import logging
 import os
 import threading
-from concurrent.futures import Future
-from concurrent.futures import wait as wait_futures
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -49,53 +47,67 @@ def execution_audience(user_id: int | None) -> list[str]:
 
 
 class Publisher:
-    """Sends channel-layer messages from sync code on a background event loop."""
+    """Sends channel-layer messages from sync code, in order, on a background event loop.
+
+    One sender coroutine takes messages off a queue one at a time: two changes of one
+    execution are never interleaved on the wire, whatever threads reported them.
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._pid: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pending: set[Future[None]] = set()
+        self._queue: asyncio.Queue[tuple[list[str], dict[str, Any]]] | None = None
+        self._unsent = 0
 
-    def _event_loop(self) -> asyncio.AbstractEventLoop:
+    def _start(self) -> asyncio.AbstractEventLoop:
         # A forked worker child inherits the object but not the thread: start a new one.
-        with self._lock:
-            if self._loop is None or self._pid != os.getpid():
-                self._loop = asyncio.new_event_loop()
-                self._pid = os.getpid()
-                self._pending = set()
-                thread = threading.Thread(
-                    target=self._loop.run_forever, name="taskpulse-publisher", daemon=True
-                )
-                thread.start()
-            return self._loop
+        if self._loop is None or self._pid != os.getpid():
+            self._loop = asyncio.new_event_loop()
+            self._pid = os.getpid()
+            self._unsent = 0
+            self._queue = None
+            ready = threading.Event()
+            thread = threading.Thread(
+                target=self._run, args=(self._loop, ready), name="taskpulse-publisher", daemon=True
+            )
+            thread.start()
+            ready.wait()
+        return self._loop
+
+    def _run(self, loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        self._queue = asyncio.Queue()
+        loop.create_task(self._sender(self._queue))
+        loop.call_soon(ready.set)
+        loop.run_forever()
+
+    async def _sender(self, queue: asyncio.Queue[tuple[list[str], dict[str, Any]]]) -> None:
+        layer = get_channel_layer()
+        while True:
+            groups, message = await queue.get()
+            try:
+                for group in groups:
+                    await layer.group_send(group, message)
+            except Exception:  # a lost push must not stop the ones after it
+                logger.warning("channel layer send failed", exc_info=True)
+            finally:
+                with self._lock:
+                    self._unsent -= 1
+                    self._lock.notify_all()
 
     def publish(self, groups: list[str], message: dict[str, Any]) -> None:
         """Queue one message for several groups; returns at once."""
-        future = asyncio.run_coroutine_threadsafe(self._send(groups, message), self._event_loop())
         with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._done)
+            loop = self._start()
+            self._unsent += 1
+        assert self._queue is not None
+        loop.call_soon_threadsafe(self._queue.put_nowait, (groups, message))
 
-    def _done(self, future: Future[None]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            logger.warning("channel layer send failed: %r", future.exception())
-
-    async def _send(self, groups: list[str], message: dict[str, Any]) -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        for group in groups:
-            await layer.group_send(group, message)
-
-    def flush(self, timeout: float = 5.0) -> None:
+    def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued message is handed to the channel layer."""
         with self._lock:
-            pending = list(self._pending)
-        if pending:
-            wait_futures(pending, timeout=timeout)
+            return self._lock.wait_for(lambda: self._unsent <= 0, timeout=timeout)
 
 
 publisher = Publisher()

@@ -1,1 +1,5 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from task_manager.consumers import TaskEventsConsumer
+
+websocket_urlpatterns = [path("ws/tasks/", TaskEventsConsumer.as_asgi())]

@@ -445,6 +445,7 @@ def execution_launch(
         args=list(args or []), kwargs=dict(kwargs or {}),
         queue=(options or {}).get("queue", ""), message="Queued",
     )  # fmt: skip
+    transaction.on_commit(lambda: publish_status(execution.pk))
     transaction.on_commit(lambda: send_execution(execution.pk, options or {}))
     return execution
 

@@ -1,0 +1,234 @@
+"""The WebSocket endpoint /ws/tasks/: live executions, log lines and notifications.
+
+Protocol (API.md): the client sends {"action": "auth" | "subscribe" | "unsubscribe" |
+"ping", ...}; the server sends typed messages (hello, task.status, task.progress, task.log,
+notification, pong, error). Group names come from the authenticated user only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from task_manager import events
+from task_manager.auth import user_for_token
+from task_manager.models import TaskExecution, TaskLogLine
+from task_manager.payloads import log_event, status_event
+from task_manager.selectors import execution_visible_to
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+SUBPROTOCOL = "taskpulse"
+MAX_FRAME_CHARS = 16 * 1024
+MAX_SUBSCRIPTIONS = 200
+MAX_TRACKED_SEQS = 10_000
+REPLAY_BATCH = 500
+AUTH_TIMEOUT_SECONDS = 10
+
+
+class ProtocolError(Exception):
+    """A client message we answer with {"type": "error"}; the connection stays open."""
+
+
+def whole_number(content: dict[str, Any], key: str) -> int:
+    value = content.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProtocolError(f"'{key}' must be a non-negative integer")
+    return value
+
+
+@database_sync_to_async
+def visible_execution(user: User, execution_id: int) -> TaskExecution | None:
+    return execution_visible_to(user=user).filter(pk=execution_id).first()
+
+
+@database_sync_to_async
+def log_lines_after(execution_id: int, since_seq: int, upto_seq: int) -> list[TaskLogLine]:
+    return list(
+        TaskLogLine.objects.filter(
+            execution_id=execution_id, seq__gt=since_seq, seq__lte=upto_seq
+        ).order_by("seq")
+    )
+
+
+class TaskEventsConsumer(AsyncWebsocketConsumer):
+    """One connection per browser tab; see the module docstring for the protocol."""
+
+    async def connect(self) -> None:
+        """Called on the handshake: accept, then authenticate (session, subprotocol or message)."""
+        self.user: User | None = None
+        self.joined: set[str] = set()
+        self.subscriptions: set[int] = set()
+        self.state_seq: dict[int, int] = {}
+        self.replayed_upto: dict[int, int] = {}
+        self.auth_timeout: asyncio.Task[None] | None = None
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(SUBPROTOCOL if SUBPROTOCOL in offered else None)
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self.authenticated(user)
+        else:
+            self.auth_timeout = asyncio.create_task(self.close_unless_authenticated())
+
+    async def close_unless_authenticated(self) -> None:
+        await asyncio.sleep(AUTH_TIMEOUT_SECONDS)
+        if self.user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def authenticated(self, user: User) -> None:
+        self.user = user
+        if self.auth_timeout is not None:
+            self.auth_timeout.cancel()
+        executions = (
+            events.ALL_EXECUTIONS_GROUP if user.is_staff else events.user_executions_group(user.pk)
+        )
+        await self.join(executions)
+        await self.join(events.user_notifications_group(user.pk))
+        await self.send_json(
+            {
+                "type": "hello",
+                "user": {"id": user.pk, "username": user.get_username(), "is_staff": user.is_staff},
+                "server_time": timezone.now().isoformat(),
+            }
+        )
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.add(group)
+
+    async def leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined.discard(group)
+
+    async def disconnect(self, code: int) -> None:
+        """Called when the socket closes: leave every group."""
+        if getattr(self, "auth_timeout", None) is not None:
+            self.auth_timeout.cancel()  # type: ignore[union-attr]
+        for group in list(getattr(self, "joined", ())):
+            await self.leave(group)
+
+    # --- client messages ---------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Called with each frame: parse, dispatch, and answer mistakes with an error."""
+        try:
+            content = self.parse(text_data, bytes_data)
+            action = content.get("action")
+            if action == "auth":
+                await self.action_auth(content)
+            elif self.user is None:
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+            elif action == "subscribe":
+                await self.action_subscribe(content)
+            elif action == "unsubscribe":
+                await self.action_unsubscribe(content)
+            elif action == "ping":
+                await self.send_json({"type": "pong"})
+            else:
+                raise ProtocolError(f"unknown action {action!r}")
+        except ProtocolError as error:
+            await self.send_json({"type": "error", "detail": str(error)})
+
+    def parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
+        if text_data is None:
+            raise ProtocolError("binary frames are not supported; send JSON text")
+        if len(text_data) > MAX_FRAME_CHARS:
+            raise ProtocolError(f"message too large (over {MAX_FRAME_CHARS} characters)")
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            raise ProtocolError("malformed JSON") from None
+        if not isinstance(content, dict):
+            raise ProtocolError('a message must be a JSON object with an "action"')
+        return content
+
+    async def action_auth(self, content: dict[str, Any]) -> None:
+        if self.user is not None:
+            raise ProtocolError("already authenticated")
+        token = content.get("token")
+        user = await user_for_token(token) if isinstance(token, str) and token else None
+        if user is None:
+            await self.send_json({"type": "error", "detail": "invalid token"})
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await self.authenticated(user)
+
+    async def action_subscribe(self, content: dict[str, Any]) -> None:
+        assert self.user is not None
+        execution_id = whole_number(content, "execution_id")
+        since_seq = None if content.get("since_seq") is None else whole_number(content, "since_seq")
+        if execution_id not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+            raise ProtocolError(f"at most {MAX_SUBSCRIPTIONS} subscriptions per connection")
+        execution = await visible_execution(self.user, execution_id)
+        if execution is None:
+            raise ProtocolError(f"execution {execution_id} not found")
+        # Join first, then read: a change made in between arrives live and is dropped by
+        # seq below, so the client gets no gap and no duplicate.
+        await self.join(events.execution_group(execution_id))
+        self.subscriptions.add(execution_id)
+        execution = await visible_execution(self.user, execution_id)
+        assert execution is not None
+        await self.send_state(status_event(execution))
+        if since_seq is not None:
+            await self.replay_logs(execution_id, since_seq, execution.seq)
+
+    async def replay_logs(self, execution_id: int, since_seq: int, upto_seq: int) -> None:
+        lines = await log_lines_after(execution_id, since_seq, upto_seq)
+        for start in range(0, len(lines), REPLAY_BATCH):
+            await self.send_json(log_event(execution_id, lines[start : start + REPLAY_BATCH]))
+        self.replayed_upto[execution_id] = upto_seq
+
+    async def action_unsubscribe(self, content: dict[str, Any]) -> None:
+        execution_id = whole_number(content, "execution_id")
+        self.subscriptions.discard(execution_id)
+        self.replayed_upto.pop(execution_id, None)
+        await self.leave(events.execution_group(execution_id))
+
+    # --- channel-layer events (type "task.status" -> task_status, ...) --------------------
+
+    async def task_status(self, event: dict[str, Any]) -> None:
+        """Called for a status change of a visible execution."""
+        await self.send_state(event)
+
+    async def task_progress(self, event: dict[str, Any]) -> None:
+        """Called for a progress change of a visible execution."""
+        await self.send_state(event)
+
+    async def task_log(self, event: dict[str, Any]) -> None:
+        """Called with new log lines of a subscribed execution."""
+        replayed = self.replayed_upto.get(event["execution_id"], 0)
+        lines = [line for line in event["lines"] if line["seq"] > replayed]
+        if lines:
+            await self.send_json({**event, "lines": lines})
+
+    async def notification(self, event: dict[str, Any]) -> None:
+        """Called with a new notification of this user."""
+        await self.send_json(event)
+
+    async def send_state(self, event: dict[str, Any]) -> None:
+        """Forward a status or progress message unless a newer state was already sent."""
+        execution_id, seq = event["execution_id"], event["seq"]
+        if seq <= self.state_seq.get(execution_id, 0):
+            return
+        self.state_seq.pop(execution_id, None)
+        self.state_seq[execution_id] = seq
+        if len(self.state_seq) > MAX_TRACKED_SEQS:
+            del self.state_seq[next(iter(self.state_seq))]
+        await self.send_json(event)
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+
+class ForbiddenOriginConsumer(AsyncWebsocketConsumer):
+    """Completes the handshake only to close with 4403, so that clients can tell why."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=CLOSE_FORBIDDEN_ORIGIN)

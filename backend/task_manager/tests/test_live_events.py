@@ -1,0 +1,199 @@
+"""End to end: a real Celery worker, a real daphne and a real WebSocket client, on Redis."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from django.contrib.auth.models import User
+from rest_framework.authtoken.models import Token
+
+from task_manager import services
+from task_manager.models import TaskExecution, TaskLogLine
+from testing.live import LiveServer, wait_until
+from testing.ws import WsClient, is_final_status
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def ana() -> User:
+    return User.objects.create_user("ana", password="ana-password-1")
+
+
+@pytest.fixture
+def ana_token(ana: User) -> str:
+    return Token.objects.create(user=ana).key
+
+
+def launch_demo(user: User, **kwargs: object) -> TaskExecution:
+    return services.execution_launch(task="task_manager.demo", user=user, kwargs=kwargs)
+
+
+def connect(server: LiveServer, token: str) -> WsClient:
+    client = WsClient(server.ws_url, token=token)
+    assert client.recv()["type"] == "hello"
+    return client
+
+
+def test_events_arrive_in_order_with_seq_growing_by_one_and_rest_matches(
+    live_worker, live_daphne: LiveServer, ana: User, ana_token: str
+) -> None:
+    client = connect(live_daphne, ana_token)
+    execution = launch_demo(ana, steps=4, step_seconds=0.2)
+    client.send({"action": "subscribe", "execution_id": execution.pk, "since_seq": 0})
+
+    messages = client.recv_until(is_final_status(execution.pk))
+    client.close()
+
+    mine = [m for m in messages if m.get("execution_id") == execution.pk]
+    seqs = []
+    for message in mine:
+        if message["type"] == "task.log":
+            seqs += [line["seq"] for line in message["lines"]]
+        else:
+            seqs.append(message["seq"])
+    assert seqs == sorted(seqs)
+    assert len(seqs) == len(set(seqs))
+    assert seqs == list(range(seqs[0], seqs[-1] + 1))  # no gap: every change was pushed
+    final = mine[-1]["execution"]
+    assert final["status"] == "SUCCESS"
+    assert final["progress"] == 100
+    statuses = [m["execution"]["status"] for m in mine if m["type"] == "task.status"]
+    assert statuses[-1] == "SUCCESS"
+    assert "STARTED" in statuses or statuses[0] in ("STARTED", "PROGRESS")
+    steps = [m["current_step"] for m in mine if m["type"] == "task.progress"]
+    assert steps == sorted(steps)
+    logged = [line["message"] for m in mine if m["type"] == "task.log" for line in m["lines"]]
+    assert logged == [f"step {n} started" for n in range(1, 5)] + ["all steps done"]
+
+    detail = requests.get(
+        f"{live_daphne.url}/api/tasks/executions/{execution.pk}/",
+        headers={"Authorization": f"Token {ana_token}"},
+        timeout=5,
+    ).json()
+    assert detail == final
+
+
+def test_resubscribe_with_since_seq_gets_exactly_what_was_missed(
+    live_worker, live_daphne: LiveServer, ana: User, ana_token: str
+) -> None:
+    execution = launch_demo(ana, steps=8, step_seconds=0.25)
+    first = connect(live_daphne, ana_token)
+    first.send({"action": "subscribe", "execution_id": execution.pk, "since_seq": 0})
+    seen = first.recv_until(lambda m: m["type"] == "task.log" and m["lines"][-1]["seq"] >= 4)
+    first.close()
+    before = [line["seq"] for m in seen if m["type"] == "task.log" for line in m["lines"]]
+    last_seen = max(before)
+    wait_until(lambda: TaskLogLine.objects.filter(execution=execution).count() >= 5, what="a gap")
+
+    second = connect(live_daphne, ana_token)
+    second.send({"action": "subscribe", "execution_id": execution.pk, "since_seq": last_seen})
+    after_messages = second.recv_until(is_final_status(execution.pk))
+    second.drain(0.3)
+    second.close()
+
+    after = [line["seq"] for m in second.received if m["type"] == "task.log" for line in m["lines"]]
+    stored = list(TaskLogLine.objects.filter(execution=execution).values_list("seq", flat=True))
+    assert after_messages
+    assert sorted(before + after) == stored  # nothing missed, nothing twice
+    assert min(after) > last_seen
+
+
+def test_other_users_get_none_of_the_events(
+    live_worker, live_daphne: LiveServer, ana: User, ana_token: str
+) -> None:
+    bob = User.objects.create_user("bob", password="bob-password-1")
+    bob_client = connect(live_daphne, Token.objects.create(user=bob).key)
+    ana_client = connect(live_daphne, ana_token)
+
+    execution = launch_demo(ana, steps=2, step_seconds=0.1)
+    ana_client.recv_until(is_final_status(execution.pk))
+    bob_client.send({"action": "subscribe", "execution_id": execution.pk, "since_seq": 0})
+    bob_messages = bob_client.drain(1.0)
+
+    assert bob_messages == [{"type": "error", "detail": f"execution {execution.pk} not found"}]
+    detail = requests.get(
+        f"{live_daphne.url}/api/tasks/executions/{execution.pk}/",
+        headers={"Authorization": f"Token {Token.objects.get(user=bob).key}"},
+        timeout=5,
+    )
+    assert detail.status_code == 404
+    ana_client.close()
+    bob_client.close()
+
+
+def test_unauthenticated_socket_is_closed_4401(live_daphne: LiveServer) -> None:
+    anonymous = WsClient(live_daphne.ws_url, origin=f"http://127.0.0.1:{live_daphne.port}")
+    anonymous.send({"action": "subscribe", "execution_id": 1})
+    assert anonymous.close_code() == 4401
+
+    bad_token = WsClient(live_daphne.ws_url, token="not-a-token")
+    assert bad_token.close_code() == 4401
+
+
+def test_foreign_origin_is_closed_4403(live_daphne: LiveServer) -> None:
+    client = WsClient(live_daphne.ws_url, origin="https://evil.example")
+    assert client.close_code() == 4403
+
+
+def test_token_as_subprotocol_authenticates(live_daphne: LiveServer, ana_token: str) -> None:
+    client = WsClient(live_daphne.ws_url, subprotocols=["taskpulse", f"token.{ana_token}"])
+    assert client.connection.subprotocol == "taskpulse"
+    assert client.recv()["user"]["username"] == "ana"
+    client.close()
+
+
+def test_session_cookie_authenticates_a_browser(live_daphne: LiveServer, ana: User) -> None:
+    session = requests.Session()
+    session.get(f"{live_daphne.url}/api/auth/csrf/", timeout=5)
+    session.post(
+        f"{live_daphne.url}/api/auth/login/",
+        json={"username": "ana", "password": "ana-password-1"},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": live_daphne.url},
+        timeout=5,
+    ).raise_for_status()
+    cookie = f"sessionid={session.cookies['sessionid']}"
+
+    browser = WsClient(live_daphne.ws_url, origin=live_daphne.url, cookie=cookie)
+    script = WsClient(live_daphne.ws_url, cookie=cookie)  # no Origin: cookies are ignored
+
+    assert browser.recv()["user"]["username"] == "ana"
+    script.send({"action": "ping"})
+    assert script.close_code() == 4401
+    browser.close()
+
+
+@pytest.mark.parametrize(
+    ("frame", "detail"),
+    [
+        ("{not json", "malformed JSON"),
+        ("[1, 2]", "a message must be a JSON object"),
+        ('{"action": "dance"}', "unknown action 'dance'"),
+        ('{"action": "subscribe", "execution_id": "7"}', "'execution_id' must be a non-negative"),
+        ('{"action": "subscribe", "execution_id": true}', "'execution_id' must be a non-negative"),
+        ('{"action": "subscribe", "execution_id": 1, "since_seq": -1}', "'since_seq' must be"),
+        ('{"action": "unsubscribe"}', "'execution_id' must be a non-negative"),
+        ('{"action": "subscribe", "execution_id": 999999}', "execution 999999 not found"),
+        ('{"action": "ping", "pad": "' + "x" * 20_000 + '"}', "message too large"),
+    ],
+)
+def test_bad_frames_get_an_error_and_the_connection_stays(
+    live_daphne: LiveServer, ana_token: str, frame: str, detail: str
+) -> None:
+    client = connect(live_daphne, ana_token)
+    client.send(frame)
+    error = client.recv()
+    client.send({"action": "ping"})
+
+    assert error["type"] == "error"
+    assert detail in error["detail"]
+    assert client.recv() == {"type": "pong"}
+    client.close()
+
+
+def test_binary_frame_gets_an_error(live_daphne: LiveServer, ana_token: str) -> None:
+    client = connect(live_daphne, ana_token)
+    client.connection.send(b"\x00\x01")
+
+    assert client.recv()["detail"].startswith("binary frames are not supported")
+    client.close()
