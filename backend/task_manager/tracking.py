@@ -224,7 +224,8 @@ def fan_out(
 
     The parent's total_items becomes the number of children; each child that finishes
     counts as processed (SUCCESS) or failed; the parent finishes after the last one.
-    With a callback, the children run as a chord (the callback gets their results).
+    Children go to the parent's queue unless they name one. With a callback, they run as
+    a chord (the callback gets their results).
     """
     from celery import chord
 
@@ -232,10 +233,13 @@ def fan_out(
     with transaction.atomic():
         parent = services.locked_execution(parent_id)
         for signature in signatures:
+            if parent.queue and "queue" not in signature.options:
+                signature.set(queue=parent.queue)  # children run where their parent runs
             signature.freeze()
             services.execution_register_published(
                 task_id=str(signature.id), task_name=str(signature.task), args=list(signature.args),
-                kwargs=dict(signature.kwargs), queue="", user_id=parent.user_id,
+                kwargs=dict(signature.kwargs), queue=signature.options.get("queue", ""),
+                user_id=parent.user_id,
             )  # fmt: skip
         TaskExecution.objects.filter(task_id__in=[s.id for s in signatures]).update(parent=parent)
         parent.waits_for_children = True

@@ -97,12 +97,14 @@ def wait_until(predicate: Any, timeout: float = 30, interval: float = 0.05, what
 
 
 class LiveWorker(LiveProcess):
-    def __init__(self, log: Path, *, name: str, concurrency: int = 2, **env: str) -> None:
+    def __init__(
+        self, log: Path, *, name: str, concurrency: int = 2, queues: str = "celery", **env: str
+    ) -> None:
         self.name = f"{name}@{os.uname().nodename}"
         argv = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "-E", "-l", "INFO",
-            "-n", self.name, "--concurrency", str(concurrency), "--without-gossip",
-            "--without-mingle", "--without-heartbeat",
+            "-n", self.name, "--concurrency", str(concurrency), "-Q", queues,
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         super().__init__(argv, process_env(**env), log)
         wait_until(self.ready, timeout=60, interval=0.2, what=f"worker {name} to be ready")

@@ -14,8 +14,15 @@ Message = dict[str, Any]
 
 
 class WsClient:
-    def __init__(self, url: str, *, origin: str | None = None, token: str | None = None,
-                 subprotocols: list[str] | None = None, cookie: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        url: str,
+        *,
+        origin: str | None = None,
+        token: str | None = None,
+        subprotocols: list[str] | None = None,
+        cookie: str | None = None,
+    ) -> None:
         headers = {"Cookie": cookie} if cookie else None
         self.connection: ClientConnection = connect(
             f"{url}/ws/tasks/", origin=origin, additional_headers=headers,  # type: ignore[arg-type]
@@ -33,7 +40,9 @@ class WsClient:
         self.received.append(message)
         return message
 
-    def recv_until(self, predicate: Callable[[Message], bool], timeout: float = 30) -> list[Message]:
+    def recv_until(
+        self, predicate: Callable[[Message], bool], timeout: float = 30
+    ) -> list[Message]:
         """Messages received up to and including the first that matches."""
         deadline = time.monotonic() + timeout
         seen = []
