@@ -108,7 +108,11 @@ class Applied:
 
 
 def locked_execution(execution_id: int) -> TaskExecution:
-    return TaskExecution.objects.select_for_update().select_related("user").get(pk=execution_id)
+    return (
+        TaskExecution.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=execution_id)
+    )
 
 
 def apply_fields(execution: TaskExecution, change: Change) -> list[str]:
@@ -373,7 +377,7 @@ def advance_parent(parent_id: int, *, failed: bool) -> None:
 
 def lock_by_task_id(task_id: str) -> TaskExecution | None:
     return (
-        TaskExecution.objects.select_for_update()
+        TaskExecution.objects.select_for_update(of=("self",))
         .select_related("user", "template")
         .filter(task_id=task_id)
         .first()
