@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 from django.conf import settings
@@ -29,6 +29,14 @@ def message_task_id(raw: bytes | str) -> str | None:
         message = message[0]
     headers = message.get("headers") if isinstance(message, dict) else None
     return headers.get("id") if isinstance(headers, dict) else None
+
+
+class Broker(Protocol):
+    """What recovery needs to know of a broker (RedisBroker; a fake in unit tests)."""
+
+    def queued_task_ids(self, queues: Iterable[str]) -> set[str]: ...
+    def unacked_tags(self) -> dict[str, str]: ...
+    def drop_unacked(self, tag: str) -> None: ...
 
 
 class RedisBroker:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from task_manager import services
-from task_manager.broker import RedisBroker
+from task_manager.broker import Broker, RedisBroker
 from task_manager.models import (
     RUNNING_STATUSES,
     ExecutionStatus,
@@ -65,7 +65,7 @@ def live_workers() -> set[str] | None:
     return {name for reply in replies for name in reply}
 
 
-def recover(now: datetime | None = None, broker: RedisBroker | None = None) -> RecoveryReport:
+def recover(now: datetime | None = None, broker: Broker | None = None) -> RecoveryReport:
     now = now or timezone.now()
     broker = broker or RedisBroker()
     report = RecoveryReport()
@@ -78,7 +78,7 @@ def recover(now: datetime | None = None, broker: RedisBroker | None = None) -> R
     return report
 
 
-def recover_pending(now: datetime, broker: RedisBroker, report: RecoveryReport) -> None:
+def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> None:
     pending = list(TaskExecution.objects.filter(status=S.PENDING).select_related("template"))
     stale = []
     for execution in pending:
@@ -107,7 +107,7 @@ def recover_pending(now: datetime, broker: RedisBroker, report: RecoveryReport) 
 
 
 def recover_running(
-    now: datetime, broker: RedisBroker, workers: set[str], report: RecoveryReport
+    now: datetime, broker: Broker, workers: set[str], report: RecoveryReport
 ) -> None:
     quiet_since = now - timedelta(seconds=settings.TASKPULSE_WORKER_LOST_AFTER)
     lost = list(

@@ -45,7 +45,7 @@ class WsClient:
     ) -> list[Message]:
         """Messages received up to and including the first that matches."""
         deadline = time.monotonic() + timeout
-        seen = []
+        seen: list[Message] = []
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -57,7 +57,7 @@ class WsClient:
 
     def drain(self, seconds: float) -> list[Message]:
         """Everything that arrives within `seconds`."""
-        seen = []
+        seen: list[Message] = []
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             try:

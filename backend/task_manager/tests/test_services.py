@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import close_old_connections
+from django.utils import timezone
+
+from task_manager import events, services
+from task_manager.models import TaskExecution, TaskLogLine, TaskNotification, TaskTemplate
+from task_manager.services import Change
+
+NOW = timezone.now
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, Any]]]:
+    sent: list[tuple[list[str], dict[str, Any]]] = []
+    monkeypatch.setattr(events, "publish", lambda groups, message: sent.append((groups, message)))
+    return sent
+
+
+def make_execution(user: User | None, **fields: Any) -> TaskExecution:
+    defaults = {"task_id": f"t-{TaskExecution.objects.count()}-{id(fields)}", "name": "demo.x",
+                "task_name": "demo.x", "module": "demo", "status": "STARTED",
+                "started_at": NOW()}  # fmt: skip
+    return TaskExecution.objects.create(user=user, **{**defaults, **fields})
+
+
+@pytest.mark.django_db
+class TestApply:
+    def test_each_state_change_and_each_log_line_take_one_seq(
+        self, user: User, published: list, django_capture_on_commit_callbacks
+    ) -> None:
+        execution = make_execution(user)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.execution_apply(
+                execution.pk,
+                Change(current_step=2, total_steps=4, message="copying",
+                       logs=[(NOW(), "INFO", "a"), (NOW(), "WARNING", "b")]),
+            )  # fmt: skip
+
+        execution.refresh_from_db()
+        assert execution.seq == 3
+        assert execution.status == "PROGRESS"
+        assert execution.progress == 25.0  # step 2 of 4 started: one step done
+        lines = list(TaskLogLine.objects.values_list("seq", "level", "message"))
+        assert sorted(lines) == [(2, "INFO", "a"), (3, "WARNING", "b")]
+        (audience, status), (log_groups, log) = published
+        assert set(audience) == {"executions.all", f"executions.user.{user.pk}"}
+        assert (status["type"], status["seq"]) == ("task.status", 1)
+        assert log_groups == [f"execution.{execution.pk}"]
+        assert [line["seq"] for line in log["lines"]] == [2, 3]
+
+    def test_progress_never_goes_backwards(self, user: User, published: list) -> None:
+        execution = make_execution(user, status="PROGRESS")
+        services.execution_apply(execution.pk, Change(progress=60))
+        services.execution_apply(execution.pk, Change(progress=30, message="later"))
+
+        execution.refresh_from_db()
+        assert execution.progress == 60
+        assert execution.message == "later"
+        assert execution.seq == 2
+
+    def test_items_drive_progress_and_deltas_add(self, user: User, published: list) -> None:
+        execution = make_execution(user)
+        services.execution_apply(execution.pk, Change(total_items=8))
+        services.execution_apply(execution.pk, Change(processed_delta=3, failed_delta=1))
+
+        execution.refresh_from_db()
+        assert (execution.processed_items, execution.failed_items) == (3, 1)
+        assert execution.progress == 50.0
+
+    def test_no_change_takes_no_seq_and_a_finished_execution_ignores_reports(
+        self, user: User, published: list
+    ) -> None:
+        running = make_execution(user, status="PROGRESS", message="same")
+        done = make_execution(user, status="SUCCESS", progress=100, seq=5)
+
+        services.execution_apply(running.pk, Change(message="same"))
+        services.execution_apply(done.pk, Change(progress=10, logs=[(NOW(), "INFO", "late")]))
+
+        running.refresh_from_db()
+        done.refresh_from_db()
+        assert running.seq == 0
+        assert (done.seq, done.progress) == (5, 100)
+        assert not TaskLogLine.objects.exists()
+        assert published == []
+
+    def test_out_of_range_values_are_clamped(self, user: User, published: list) -> None:
+        execution = make_execution(user)
+        services.execution_apply(execution.pk, Change(progress=250, processed_items=-4))
+
+        execution.refresh_from_db()
+        assert (execution.progress, execution.processed_items) == (100, 0)
+
+
+class TestChangeMerge:
+    def test_last_value_wins_deltas_add_and_an_absolute_value_resets_them(self) -> None:
+        change = Change(message="a", processed_delta=2, logs=[(NOW(), "INFO", "1")])
+        change.merge(Change(message="b", processed_delta=3, failed_delta=1))
+        change.merge(Change(failed_items=7, logs=[(NOW(), "INFO", "2")]))
+
+        assert change.message == "b"
+        assert change.processed_delta == 5
+        assert (change.failed_items, change.failed_delta) == (7, 0)
+        assert [log[2] for log in change.logs] == ["1", "2"]
+        assert not change.is_empty()
+        assert Change().is_empty()
+
+
+@pytest.mark.django_db
+class TestFinish:
+    def test_success_ends_at_100_and_notifies_the_owner(
+        self, user: User, published: list, django_capture_on_commit_callbacks
+    ) -> None:
+        execution = make_execution(user, title="Deploy web-01", progress=40)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.execution_finish(execution.task_id, "SUCCESS", result={"ip": "10.0.0.9"})
+
+        execution.refresh_from_db()
+        assert (execution.status, execution.progress) == ("SUCCESS", 100)
+        assert execution.result == {"ip": "10.0.0.9"}
+        assert execution.finished_at is not None
+        notification = TaskNotification.objects.get()
+        assert (notification.level, notification.title) == ("success", "Deploy web-01 finished")
+        assert published[-1] == (
+            [f"notifications.user.{user.pk}"],
+            {"type": "notification", "notification": published[-1][1]["notification"]},
+        )
+        assert published[-1][1]["notification"]["execution_id"] == execution.pk
+
+    def test_a_finished_execution_never_changes_status_again(
+        self, user: User, published: list
+    ) -> None:
+        execution = make_execution(user)
+        services.execution_finish(execution.task_id, "FAILURE", error="ValueError: bad")
+        services.execution_finish(execution.task_id, "SUCCESS")
+        services.execution_mark_started(execution.task_id, worker="w", attempt=2)
+
+        execution.refresh_from_db()
+        assert execution.status == "FAILURE"
+        assert execution.message == "Failed: ValueError: bad"
+        assert TaskNotification.objects.get().level == "error"
+
+    def test_a_template_can_opt_out_of_notifications(self, user: User, published: list) -> None:
+        template = TaskTemplate.objects.create(
+            name="quiet", module="demo", task_name="demo.x", notify_on_finish=False
+        )
+        execution = make_execution(user, template=template)
+        services.execution_finish(execution.task_id, "SUCCESS")
+
+        assert not TaskNotification.objects.exists()
+
+    def test_parent_waits_for_its_children_then_reports_the_failed_count(
+        self, user: User, published: list
+    ) -> None:
+        parent = make_execution(user, waits_for_children=True, total_items=3)
+        children = [make_execution(user, parent=parent) for _ in range(3)]
+
+        services.execution_finish(parent.task_id, "SUCCESS", result=3)
+        parent.refresh_from_db()
+        assert parent.status == "STARTED"  # the parent task returned, its children run on
+
+        services.execution_finish(children[0].task_id, "SUCCESS")
+        services.execution_finish(children[1].task_id, "FAILURE", error="boom")
+        parent.refresh_from_db()
+        assert (parent.processed_items, parent.failed_items, parent.is_active) == (1, 1, True)
+
+        services.execution_finish(children[2].task_id, "SUCCESS")
+        parent.refresh_from_db()
+        assert parent.status == "FAILURE"
+        assert parent.error == "1 of 3 child tasks failed"
+        assert parent.message == "3 finished, 1 failed"
+        assert parent.result == 3
+        assert TaskNotification.objects.filter(execution__parent=parent).count() == 0
+
+
+@pytest.mark.django_db
+class TestCancel:
+    def test_a_queued_execution_is_revoked_at_once(self, user: User, published: list) -> None:
+        execution = make_execution(user, status="PENDING", started_at=None)
+
+        assert services.execution_cancel(execution, by=user) == "REVOKED"
+
+        execution.refresh_from_db()
+        assert execution.status == "REVOKED"
+        assert execution.started_at is None
+        assert execution.message == "Cancelled before it started"
+
+    def test_a_running_execution_is_asked_to_stop(self, user: User, published: list) -> None:
+        execution = make_execution(user, status="PROGRESS")
+
+        assert services.execution_cancel(execution, by=user) == "cancelling"
+
+        execution.refresh_from_db()
+        assert execution.status == "PROGRESS"
+        assert execution.cancel_requested_at is not None
+        assert services.execution_is_cancel_requested(execution.pk)
+        assert services.execution_apply(execution.pk, Change(message="x")).cancel_requested
+
+    def test_cancel_of_a_finished_execution_is_refused(self, user: User, published: list) -> None:
+        execution = make_execution(user, status="SUCCESS")
+
+        with pytest.raises(services.ExecutionFinished):
+            services.execution_cancel(execution, by=user)
+
+    def test_force_is_for_staff_after_the_grace_period(
+        self, user: User, staff_user: User, published: list, settings
+    ) -> None:
+        settings.TASKPULSE_CANCEL_GRACE_SECONDS = 30
+        execution = make_execution(user, status="PROGRESS")
+
+        with pytest.raises(services.CancelNotAllowed, match="cancel first"):
+            services.execution_cancel(execution, by=staff_user, force=True)
+        services.execution_cancel(execution, by=user)
+        with pytest.raises(services.CancelNotAllowed, match="only staff"):
+            services.execution_cancel(execution, by=user, force=True)
+        with pytest.raises(services.CancelNotAllowed, match="30s after the request"):
+            services.execution_cancel(execution, by=staff_user, force=True)
+        TaskExecution.objects.filter(pk=execution.pk).update(
+            cancel_requested_at=NOW() - timedelta(seconds=31)
+        )
+
+        assert services.execution_cancel(execution, by=staff_user, force=True) == "REVOKED"
+        execution.refresh_from_db()
+        assert (execution.status, execution.message) == ("REVOKED", "Terminated by staff")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_increments_of_one_record_are_never_lost(user: User, published: list) -> None:
+    """Many threads (each with its own database connection) advance one execution at once."""
+    execution = make_execution(user, total_items=400)
+    errors: list[BaseException] = []
+
+    def advance() -> None:
+        try:
+            for _ in range(25):
+                services.execution_apply(execution.pk, Change(processed_delta=1))
+                services.execution_apply(execution.pk, Change(failed_delta=1))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=advance) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    execution.refresh_from_db()
+    assert errors == []
+    assert (execution.processed_items, execution.failed_items) == (200, 200)
+    assert execution.seq == 400
+    assert execution.progress == 100
