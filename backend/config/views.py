@@ -1,5 +1,13 @@
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.views import defaults
 from django.views.decorators.http import require_safe
 
 MISSING_BUILD = (
@@ -17,3 +25,20 @@ def spa_index(request: HttpRequest) -> HttpResponseBase:
     response = FileResponse(index.open("rb"), content_type="text/html")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponseBase:
+    """JSON 404 under /api/ (the API never answers HTML); Django's page elsewhere."""
+    if is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponseBase:
+    if is_api(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    return defaults.server_error(request)
