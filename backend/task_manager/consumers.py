@@ -214,7 +214,7 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
     async def send_state(self, event: dict[str, Any]) -> None:
         """Forward a status or progress message unless a newer state was already sent."""
         execution_id, seq = event["execution_id"], event["seq"]
-        if seq <= self.state_seq.get(execution_id, 0):
+        if seq <= self.state_seq.get(execution_id, -1):
             return
         self.state_seq.pop(execution_id, None)
         self.state_seq[execution_id] = seq

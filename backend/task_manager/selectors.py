@@ -14,6 +14,7 @@ from task_manager.models import (
     ACTIVE_STATUSES,
     ExecutionStatus,
     TaskExecution,
+    TaskLogLine,
     TaskNotification,
 )
 
@@ -37,6 +38,15 @@ def execution_list_for_user(*, user: User, module: str | None = None) -> QuerySe
         output_field=IntegerField(),
     )
     return queryset.order_by(active_first, "-created_at", "-id")
+
+
+def execution_log_lines(
+    *, execution_id: int, after_seq: int = 0, limit: int | None = None
+) -> QuerySet[TaskLogLine]:
+    """An execution's log lines after `after_seq`, oldest first (at most `limit`)."""
+    queryset = TaskLogLine.objects.filter(execution_id=execution_id, seq__gt=after_seq)
+    queryset = queryset.order_by("seq")
+    return queryset[:limit] if limit is not None else queryset
 
 
 def notification_list(*, user: User, unread: bool = False) -> QuerySet[TaskNotification]:

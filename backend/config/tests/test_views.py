@@ -18,5 +18,5 @@ def test_client_side_routes_get_the_app_or_a_clear_503(settings, tmp_path) -> No
     response = Client().get("/tasks/12")
 
     assert response.status_code == 200
-    assert b"<div id=root>" in b"".join(response.streaming_content)
+    assert b"<div id=root>" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
     assert response["Cache-Control"] == "no-cache"

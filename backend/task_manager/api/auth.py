@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.models import User
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
@@ -39,6 +40,7 @@ class CsrfView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
+    @extend_schema(responses={204: None})
     def get(self, request: Request) -> Response:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -49,6 +51,7 @@ class LoginView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(request=CredentialsSerializer, responses=UserSerializer)
     def post(self, request: Request) -> Response:
         user = authenticate_credentials(request)
         login(request._request, user)
@@ -58,12 +61,14 @@ class LoginView(APIView):
 class LogoutView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
+    @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
 
@@ -74,6 +79,10 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses=inline_serializer("Token", {"token": serializers.CharField()}),
+    )
     def post(self, request: Request) -> Response:
         user = authenticate_credentials(request)
         token, _ = Token.objects.get_or_create(user=user)

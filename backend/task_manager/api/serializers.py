@@ -1,8 +1,356 @@
+"""Input validation and the OpenAPI description of the task API's payloads.
+
+The JSON of an execution and of a notification is built by `task_manager.payloads` (shared
+with the WebSocket): the serializers here declare its fields for the schema, and their
+`to_representation` returns exactly what payloads builds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from functools import cache
+from typing import Any
+
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import ValidationError as SchemaViolation
+from referencing.exceptions import Unresolvable
 from rest_framework import serializers
+
+from config.celery import app as celery_app
+from task_manager import payloads
+from task_manager.api.filters import ExecutionFilterSerializer, comma_list
+from task_manager.models import (
+    ExecutionStatus,
+    LogLevel,
+    NotificationLevel,
+    TaskExecution,
+    TaskNotification,
+    TaskTemplate,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_INT = 2**63 - 1
+MAX_PARAM_ERRORS = 50
+MAX_MESSAGE = 300
 
 
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "is_staff"]
+
+
+# --- executions ------------------------------------------------------------------------------
+
+
+class ExecutionUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class ExecutionSerializer(serializers.Serializer):
+    """The execution resource of API.md; the data is always `payloads.execution_data`."""
+
+    id = serializers.IntegerField()
+    task_id = serializers.CharField()
+    name = serializers.CharField()
+    module = serializers.CharField()
+    title = serializers.CharField()
+    user = ExecutionUserSerializer(allow_null=True)
+    status = serializers.ChoiceField(choices=ExecutionStatus.choices)
+    progress = serializers.FloatField(help_text="0..100")
+    current_step = serializers.IntegerField()
+    total_steps = serializers.IntegerField()
+    message = serializers.CharField()
+    total_items = serializers.IntegerField()
+    processed_items = serializers.IntegerField()
+    failed_items = serializers.IntegerField()
+    result = serializers.JSONField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+    worker = serializers.CharField(allow_null=True)
+    attempt = serializers.IntegerField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    template_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    eta_seconds = serializers.FloatField(allow_null=True)
+    seq = serializers.IntegerField(help_text="Grows by one with every change.")
+    is_active = serializers.BooleanField()
+    cancel_requested = serializers.BooleanField()
+    can_cancel = serializers.BooleanField()
+
+    def to_representation(self, instance: TaskExecution) -> dict[str, Any]:
+        return payloads.execution_data(instance)
+
+
+class ExecutionDetailSerializer(ExecutionSerializer):
+    """The detail view adds the traceback for staff."""
+
+    traceback = serializers.CharField(
+        allow_null=True, required=False, help_text="Staff only; absent for other users."
+    )
+
+    def to_representation(self, instance: TaskExecution) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "is_staff", False):
+            data["traceback"] = instance.traceback or None
+        return data
+
+
+class LogQuerySerializer(serializers.Serializer):
+    after_seq = serializers.IntegerField(min_value=0, max_value=MAX_INT, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=5000, default=500)
+
+
+class LogLineSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    ts = serializers.DateTimeField()
+    level = serializers.ChoiceField(choices=LogLevel.choices)
+    message = serializers.CharField()
+
+
+class LogPageSerializer(serializers.Serializer):
+    lines = LogLineSerializer(many=True)
+    last_seq = serializers.IntegerField(help_text="Pass it as after_seq to read on.")
+    has_more = serializers.BooleanField(help_text="More lines follow last_seq.")
+
+
+class CancelSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False, help_text="Staff: terminate a task that ignored a cancel (grace period)."
+    )
+
+
+class CancelResultSerializer(serializers.Serializer):
+    status = serializers.CharField(
+        help_text='"REVOKED" (it had not started) or "cancelling" (the task stops soon).'
+    )
+
+
+class UserTasksQuerySerializer(serializers.Serializer):
+    module = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class ExportQuerySerializer(ExecutionFilterSerializer):
+    format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
+
+
+def export_row(execution: TaskExecution) -> dict[str, Any]:
+    """One execution as a flat export row (CSV columns, JSON object keys)."""
+    user = execution.user
+    return {
+        "id": execution.pk,
+        "task_id": execution.task_id,
+        "name": execution.name,
+        "module": execution.module,
+        "title": execution.title,
+        "user": user.get_username() if user else "",
+        "status": execution.status,
+        "progress": execution.progress,
+        "processed_items": execution.processed_items,
+        "failed_items": execution.failed_items,
+        "total_items": execution.total_items,
+        "created_at": payloads.iso(execution.created_at),
+        "started_at": payloads.iso(execution.started_at),
+        "finished_at": payloads.iso(execution.finished_at),
+        "duration": payloads.execution_duration(execution),
+        "error": execution.error,
+    }
+
+
+EXPORT_COLUMNS = [
+    "id", "task_id", "name", "module", "title", "user", "status", "progress",
+    "processed_items", "failed_items", "total_items", "created_at", "started_at",
+    "finished_at", "duration", "error",
+]  # fmt: skip
+
+
+# --- stats -----------------------------------------------------------------------------------
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    module = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, help_text="Comma list allowed."
+    )
+    days = serializers.IntegerField(min_value=1, max_value=365, default=7)
+
+    def validate_module(self, value: str) -> list[str]:
+        return comma_list(value)
+
+
+class StatsDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    total = serializers.IntegerField()
+    success = serializers.IntegerField()
+    failure = serializers.IntegerField()
+
+
+class ModuleStatsSerializer(serializers.Serializer):
+    module = serializers.CharField()
+    days = serializers.IntegerField()
+    total = serializers.IntegerField()
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="By status.")
+    success_rate = serializers.FloatField(allow_null=True, help_text="Of finished, 0..1.")
+    avg_duration = serializers.FloatField(allow_null=True)
+    p95_duration = serializers.FloatField(allow_null=True)
+    per_day = StatsDaySerializer(many=True)
+
+
+class StatsSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    modules = ModuleStatsSerializer(many=True)
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def validate_params_schema(schema: Any) -> None:
+    """A template's params_schema: a JSON Schema (draft 2020-12) describing an object."""
+    if not isinstance(schema, dict):
+        raise DjangoValidationError("Expected a JSON Schema object.")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except RecursionError as exc:
+        raise DjangoValidationError("The JSON Schema is nested too deeply.") from exc
+    except SchemaError as exc:
+        where = "/".join(str(part) for part in exc.path)
+        raise DjangoValidationError(
+            f"Not a valid JSON Schema{f' at {where}' if where else ''}: {short(exc.message)}"
+        ) from exc
+    if schema.get("type", "object") != "object":
+        raise DjangoValidationError('The params of a task are an object: use "type": "object".')
+
+
+@cache
+def import_task_modules() -> None:
+    """Run Celery's autodiscovery of `<app>.tasks` in this process (the worker does it too)."""
+    celery_app.loader.import_default_modules()
+
+
+def is_registered_task(name: str) -> bool:
+    import_task_modules()
+    return name in celery_app.tasks
+
+
+def validate_task_name(name: str) -> None:
+    """The Celery task must be registered; Celery's own builtins are not user work."""
+    if name.startswith("celery.") or not is_registered_task(name):
+        raise DjangoValidationError(f"{name!r} is not a registered Celery task.")
+
+
+def validate_json_object(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise DjangoValidationError("Expected a JSON object.")
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaskTemplate
+        fields = [
+            "id", "name", "module", "task_name", "description", "default_params",
+            "params_schema", "enabled", "max_retries", "time_limit", "notify_on_finish",
+            "on_worker_lost", "pending_requeue_after", "pending_timeout", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "task_name": {"validators": [validate_task_name]},
+            "params_schema": {"validators": [validate_params_schema]},
+            "default_params": {"validators": [validate_json_object]},
+        }
+
+
+def short(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+
+
+def error_field(error: SchemaViolation) -> str:
+    """Where a params error is: its dotted path, plus the missing property for `required`."""
+    path = [str(part) for part in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [name for name in required if name not in error.instance]
+        named = [name for name in missing if error.message.startswith(repr(name))]
+        path.extend(str(name) for name in (named or missing)[:1])
+    return ".".join(path) or "non_field_errors"
+
+
+def params_errors(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, list[str]]:
+    """Validate launch params against a template's schema: {field path: [messages]}."""
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors: dict[str, list[str]] = defaultdict(list)
+    try:
+        violations = sorted(validator.iter_errors(params), key=lambda e: list(map(str, e.path)))
+    except (RecursionError, Unresolvable, SchemaError) as exc:
+        return {"non_field_errors": [f"The template's params_schema cannot be applied: {exc}"]}
+    except Exception as exc:  # a schema stored before validation existed (shell, fixtures)
+        logger.exception("params_schema failed to validate params")
+        return {"non_field_errors": [f"The template's params_schema cannot be applied: {exc}"]}
+    for error in violations[:MAX_PARAM_ERRORS]:
+        field = error_field(error)
+        message = "This field is required." if error.validator == "required" else error.message
+        errors[field].append(short(message))
+    return dict(errors)
+
+
+class TemplateLaunchSerializer(serializers.Serializer):
+    """`{"params": {...}}`: merged over the template's defaults, checked with its schema."""
+
+    params = serializers.DictField(required=False, default=dict)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        template: TaskTemplate = self.context["template"]
+        if not template.enabled:
+            raise serializers.ValidationError({"non_field_errors": ["The template is disabled."]})
+        defaults = template.default_params if isinstance(template.default_params, dict) else {}
+        params = {**defaults, **attrs["params"]}
+        errors = params_errors(template.params_schema or {}, params)
+        if errors:
+            raise serializers.ValidationError({"params": errors})
+        if not is_registered_task(template.task_name):
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Task {template.task_name!r} is no longer registered."]}
+            )
+        return {"params": params}
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.Serializer):
+    """A notification; the data is always `payloads.notification_data`."""
+
+    id = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=NotificationLevel.choices)
+    title = serializers.CharField()
+    message = serializers.CharField()
+    execution_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    read = serializers.BooleanField()
+
+    def to_representation(self, instance: TaskNotification) -> dict[str, Any]:
+        return payloads.notification_data(instance)
+
+
+class NotificationQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, default=False)
+
+
+class CountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+class UpdatedSerializer(serializers.Serializer):
+    updated = serializers.IntegerField()
+
+
+class EmptyBodySerializer(serializers.Serializer):
+    """POSTs without parameters still reject a body that is not a JSON object."""
