@@ -105,6 +105,15 @@ CHANNEL_LAYERS = {
     },
 }
 
+# Shared by every process (rate limits, the Flower cache): Redis, not process memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "taskpulse",
+    },
+}
+
 # --- Celery (read by config.celery with namespace CELERY) ---------------------------------
 TASKPULSE_LONGEST_TASK_SECONDS = env.integer(
     "TASKPULSE_LONGEST_TASK_SECONDS", default=3600, minimum=1
