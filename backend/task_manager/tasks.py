@@ -67,3 +67,9 @@ def demo_child(
     if fail:
         raise ValueError(f"child {index} failed on purpose")
     return index
+
+
+@shared_task(name="task_manager.demo_plain")
+def demo_plain(a: int, b: int) -> int:
+    """A plain Celery task, not decorated: Celery's signals still give it an execution."""
+    return a + b

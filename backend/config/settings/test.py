@@ -1,6 +1,14 @@
 """Settings for the test suite: fast hashing, quiet logs, the same Redis and database rules."""
 
+import os
+
+from config.env import VAR_DIR
 from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # One test database per run, so that two runs at once never share a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405

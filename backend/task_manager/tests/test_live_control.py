@@ -159,3 +159,20 @@ def test_a_launch_while_the_broker_is_down_is_queued_by_recovery(
 
     assert report.sent == 1
     wait_until(lambda: status_of(execution) == "SUCCESS", timeout=30, what="the task to run")
+
+
+def test_an_undecorated_task_sent_with_delay_is_tracked_too(
+    ana: User, live_worker: LiveWorker
+) -> None:
+    from task_manager.signals import USER_HEADER
+    from task_manager.tasks import demo_plain
+
+    result = demo_plain.apply_async((2, 3), headers={USER_HEADER: ana.pk})
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert (execution.user, execution.module, execution.args) == (ana, "task_manager", [2, 3])
+    wait_until(lambda: status_of(execution) == "SUCCESS", what="the plain task to finish")
+    execution = refreshed(execution)
+    assert execution.result == 5
+    assert execution.worker == live_worker.name
+    assert execution.started_at is not None
