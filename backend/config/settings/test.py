@@ -6,6 +6,9 @@ from config.env import VAR_DIR
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES
 
+# Threads of the test process (the progress flusher) close their connections after each
+# use, so that the test database can be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # One test database per run, so that two runs at once never share a file.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
@@ -15,3 +18,5 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # 
 
 SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
 WHITENOISE_AUTOREFRESH = True  # no scan of STATIC_ROOT, which tests never collect
+# Deploy retries back off over tenths of a second here (live workers use these settings too).
+TASKPULSE_DEPLOY_RETRY_BASE_SECONDS = 0.1
