@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("task_manager.api.urls")),
     path("api/deploy/", include("deploy.api.urls")),
     path("deploy/", include("deploy.urls")),
+    path("api/edi/", include("edi.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Client-side routes of the React app; API-like prefixes stay real 404s.
