@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from celery import Task, group
+from celery import Task, chord, group
 from celery.canvas import Signature
 from celery.exceptions import Ignore
 from django.conf import settings
@@ -34,7 +34,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from task_manager import services
+from task_manager import selectors, services
 from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
 from task_manager.services import Change
 
@@ -227,8 +227,6 @@ def fan_out(
     Children go to the parent's queue unless they name one. With a callback, they run as
     a chord (the callback gets their results).
     """
-    from celery import chord
-
     signatures = list(signatures)
     with transaction.atomic():
         parent = services.locked_execution(parent_id)
@@ -279,14 +277,10 @@ def finish_task(task_id: str, *, status: str = ExecutionStatus.SUCCESS, result: 
 
 def get_user_tasks(user: User, module: str | None = None) -> QuerySet[TaskExecution]:
     """The user's executions, active first, newest first."""
-    from task_manager.selectors import execution_list_for_user
-
-    return execution_list_for_user(user=user, module=module)
+    return selectors.execution_list_for_user(user=user, module=module)
 
 
 def get_module_stats(module: str, days: int = 7) -> dict[str, Any]:
     """Counts by status, success rate, average and p95 duration of a module's executions."""
-    from task_manager.selectors import execution_stats
-
     queryset = TaskExecution.objects.filter(module=module)
-    return execution_stats(queryset=queryset, days=days, modules=[module])[0]
+    return selectors.execution_stats(queryset=queryset, days=days, modules=[module])[0]
