@@ -7,6 +7,7 @@ reported the same way everywhere: one line that names the variable and the probl
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ VAR_DIR = Path(os.environ.get("TASKPULSE_VAR_DIR", REPO_DIR / "var"))
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
+RATE_PATTERN = re.compile(r"[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -65,6 +67,21 @@ class Env:
             raise EnvError(name, f"must be between {minimum} and {maximum}, got {value}")
         return value
 
+    def number(
+        self, name: str, *, default: float, minimum: float = 0.0, maximum: float = 3600.0
+    ) -> float:
+        """A decimal number, e.g. seconds of a timeout ("1.5")."""
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise EnvError(name, f"expected a number, got {raw!r}") from None
+        if not minimum <= value <= maximum:  # also rejects nan
+            raise EnvError(name, f"must be between {minimum} and {maximum}, got {raw}")
+        return value
+
     def items(self, name: str, *, default: list[str]) -> list[str]:
         raw = self.environ.get(name)
         if raw is None or not raw.strip():
@@ -73,6 +90,20 @@ class Env:
 
     def port(self, name: str, *, default: int) -> int:
         return self.integer(name, default=default, minimum=1, maximum=65535)
+
+    def choice(self, name: str, *, default: str, choices: list[str]) -> str:
+        value = self.text(name, default).lower()
+        if value not in choices:
+            raise EnvError(name, f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def rate(self, name: str, *, default: str) -> str:
+        """A request rate as Django REST framework reads it: N/s, N/min, N/hour or N/day."""
+        value = self.text(name, default).replace(" ", "").lower()
+        if not RATE_PATTERN.fullmatch(value):
+            raise EnvError(name, f"expected a rate like 100/min (per s, min, hour or day), "
+                           f"got {value!r}")  # fmt: skip
+        return value
 
     def database(self, name: str = "DATABASE_URL", *, default_sqlite: Path) -> dict[str, Any]:
         """Return a Django DATABASES entry from a URL; SQLite under var/ when unset."""

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import spa_index
+from task_manager.flower_proxy import flower_dashboard
 
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"
@@ -15,6 +17,9 @@ urlpatterns = [
     path("api/edi/", include("edi.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The Flower dashboard, for staff sessions only (task_manager/flower_proxy.py).
+    path("flower", RedirectView.as_view(url="/flower/", query_string=True)),
+    re_path(r"^flower/(?P<path>.*)$", flower_dashboard, name="flower-dashboard"),
     # Client-side routes of the React app; API-like prefixes stay real 404s.
     re_path(r"^(?!api/|admin/|ws/|static/|flower/|assets/|deploy/ajax/).*$", spa_index, name="spa"),
 ]

@@ -1,5 +1,13 @@
 """Seed-shaped URLs kept for scripts written against the first deploy module."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from deploy.api.views import TaskProgressView
+
+urlpatterns = [
+    path(
+        "ajax/task-progress/<str:task_id>/",
+        TaskProgressView.as_view(),
+        name="deploy-task-progress",
+    ),
+]

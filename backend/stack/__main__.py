@@ -23,6 +23,9 @@ from stack.redis import EmbeddedRedis, EmbeddedRedisError
 from stack.supervisor import Program, Supervisor
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
+# Flower keeps this many tasks in memory (its default, 100000, grows it without need:
+# TaskPulse keeps the history in its database).
+FLOWER_MAX_TASKS = 10000
 
 
 def fail(message: str) -> None:
@@ -84,8 +87,11 @@ def programs(env: Env) -> list[Program]:
                 env={"REMAP_SIGTERM": "SIGQUIT"}),
         Program("beat", [*celery, "beat", "-l", "INFO",
                          "-s", str(VAR_DIR / "celerybeat-schedule")]),
+        # Served to staff by the web process at /flower/ (task_manager/flower_proxy.py);
+        # bound to FLOWER_URL's host (loopback by default), with its own basic auth.
         Program("flower", [*celery, "flower", f"--address={flower.hostname}",
-                           f"--port={flower.port}",
+                           f"--port={flower.port}", "--url_prefix=flower",
+                           f"--max_tasks={FLOWER_MAX_TASKS}",
                            f"--basic_auth={os.environ['FLOWER_USER']}:{os.environ['FLOWER_PASSWORD']}"]),
     ]  # fmt: skip
 

@@ -44,11 +44,19 @@ def free_port() -> int:
 class EmbeddedRedis:
     """A redis-server process owned by this folder (data, pid file and URL inside it)."""
 
-    def __init__(self, folder: Path, *, persistent: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, persistent: bool = True, unixsocket: Path | None = None
+    ) -> None:
         self.folder = folder
         self.persistent = persistent
+        # Also listen on a unix socket (e.g. for a channel layer on the same machine).
+        self.unixsocket = unixsocket
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
+
+    @property
+    def unix_url(self) -> str:
+        return f"unix://{self.unixsocket}?db=0" if self.unixsocket else ""
 
     @property
     def pid_file(self) -> Path:
@@ -69,6 +77,8 @@ class EmbeddedRedis:
             "--save", "", *persistence, "--daemonize", "no",
             "--logfile", str(self.folder / "redis.log"),
         ]  # fmt: skip
+        if self.unixsocket is not None:
+            command += ["--unixsocket", str(self.unixsocket), "--unixsocketperm", "700"]
         self.process = subprocess.Popen(command, start_new_session=True)
         self.url = f"redis://127.0.0.1:{port}/0"
         self.wait_ready(timeout)

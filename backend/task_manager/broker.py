@@ -40,8 +40,12 @@ class Broker(Protocol):
 
 
 class RedisBroker:
-    def __init__(self, url: str | None = None) -> None:
-        self.client = redis.Redis.from_url(url or settings.CELERY_BROKER_URL, socket_timeout=5)
+    def __init__(self, url: str | None = None, timeout: float = 5) -> None:
+        self.client = redis.Redis.from_url(
+            url or settings.CELERY_BROKER_URL,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
 
     def queued_task_ids(self, queues: Iterable[str]) -> set[str]:
         found: set[str] = set()
@@ -50,6 +54,17 @@ class RedisBroker:
             for name in names:
                 found.update(filter(None, map(message_task_id, self.client.lrange(name, 0, -1))))
         return found
+
+    def queue_lengths(self, queues: Iterable[str]) -> dict[str, int]:
+        """Messages waiting in each queue, its priority sub-queues included."""
+        names = sorted(set(queues))
+        with self.client.pipeline(transaction=False) as pipe:
+            for queue in names:
+                for name in (queue, *(f"{queue}{PRIORITY_SEPARATOR}{s}" for s in PRIORITY_STEPS)):
+                    pipe.llen(name)
+            lengths = iter(pipe.execute())
+        per_queue = 1 + len(PRIORITY_STEPS)
+        return {queue: sum(next(lengths) for _ in range(per_queue)) for queue in names}
 
     def unacked_tags(self) -> dict[str, str]:
         """task id -> delivery tag of every message taken by a worker and not acknowledged."""

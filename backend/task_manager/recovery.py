@@ -94,9 +94,12 @@ def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> No
     if not stale:
         return
     present = broker.queued_task_ids({e.queue or "celery" for e in stale})
-    present |= set(broker.unacked_tags())
+    unacked = broker.unacked_tags()
+    orphans = taken_by_dead_workers([e for e in stale if e.task_id in unacked])
     for execution in stale:
-        if execution.task_id in present:
+        if execution.task_id in orphans:
+            broker.drop_unacked(unacked[execution.task_id])
+        elif execution.task_id in present or execution.task_id in unacked:
             continue
         if execution.requeue_count < max_requeues(execution):
             requeue(execution, "Message lost; re-queued")
@@ -104,6 +107,30 @@ def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> No
         else:
             fail(execution, "Timeout: message lost and no re-queue left")
             report.failed += 1
+
+
+def taken_by_dead_workers(candidates: list[TaskExecution]) -> set[str]:
+    """Task ids of PENDING executions whose message a worker took but never started.
+
+    Every live worker answers for the messages it holds (reserved, active or scheduled); a
+    message held by none of them belonged to a worker that died between taking it and
+    starting it, and would otherwise wait for the broker's visibility timeout (hours).
+    """
+    if not candidates:
+        return set()
+    workers = live_workers()
+    if workers is None:
+        return set()
+    try:
+        inspect = celery_app.control.inspect(timeout=1.0)
+        replies = inspect.query_task(*[e.task_id for e in candidates]) or {}
+    except Exception:
+        logger.warning("recovery: cannot ask workers what they hold", exc_info=True)
+        return set()
+    if not workers <= set(replies):
+        return set()  # a live worker did not answer: it may be the one holding them
+    held = {task_id for tasks in replies.values() for task_id in tasks}
+    return {e.task_id for e in candidates if e.task_id not in held}
 
 
 def recover_running(
@@ -121,13 +148,23 @@ def recover_running(
     for execution in lost:
         if execution.task_id in unacked:
             broker.drop_unacked(unacked[execution.task_id])
-        policy = execution.template.on_worker_lost if execution.template else WorkerLostPolicy.FAIL
+        if execution.waits_for_children:
+            continue  # its own work is done; its children end it, each recovered on its own
+        policy = worker_lost_policy(execution)
         if policy == WorkerLostPolicy.REQUEUE and execution.requeue_count < max_requeues(execution):
             requeue(execution, f"Worker lost ({execution.worker}); re-queued")
             report.requeued += 1
         else:
             fail(execution, f"Worker lost ({execution.worker or 'unknown worker'})")
             report.failed += 1
+
+
+def worker_lost_policy(execution: TaskExecution) -> str:
+    """The template's policy, else what the task declared (@track_task(on_worker_lost=))."""
+    if execution.template is not None:
+        return execution.template.on_worker_lost
+    declared = services.tracking_info(execution.task_name).get("on_worker_lost")
+    return declared or WorkerLostPolicy.FAIL
 
 
 def requeue(execution: TaskExecution, message: str) -> None:

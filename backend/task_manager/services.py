@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from celery import Task
 from django.conf import settings
@@ -24,7 +24,9 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery import app as celery_app
 from task_manager import events
+from task_manager.flower import WORKER_ACTION_PATHS, FlowerActionFailed, FlowerService
 from task_manager.models import (
+    AuditRecord,
     ExecutionStatus,
     LogLevel,
     NotificationLevel,
@@ -367,12 +369,29 @@ def advance_parent(parent_id: int, *, failed: bool) -> None:
     parent.save(update_fields=[*moved, "seq", "updated_at"])
     announce(parent, parent.seq, [], status_changed="status" in moved)
     if parent.waits_for_children and not waiting_for_children(parent):
-        summary = f"{parent.total_items} finished, {parent.failed_items} failed"
-        if parent.failed_items:
-            finish_locked(parent, S.FAILURE, error=f"{parent.failed_items} of "
-                          f"{parent.total_items} child tasks failed", message=summary)  # fmt: skip
-        else:
-            finish_locked(parent, S.SUCCESS, message=summary)
+        outcome = children_outcome(parent)
+        finish_locked(parent, outcome.status, error=outcome.error, message=outcome.message)
+
+
+class ChildrenOutcome(NamedTuple):
+    """How a parent ends once its last child has: what @track_task(on_children_done=)
+    returns, called with the locked parent inside the last child's transaction."""
+
+    status: str
+    message: str
+    error: str = ""
+
+
+def children_outcome(parent: TaskExecution) -> ChildrenOutcome:
+    """The parent task's own verdict if it declared one; else FAILURE if any child failed."""
+    decide = tracking_info(parent.task_name).get("on_children_done")
+    if decide is not None:
+        return cast(ChildrenOutcome, decide(parent))
+    summary = f"{parent.total_items} finished, {parent.failed_items} failed"
+    if parent.failed_items:
+        error = f"{parent.failed_items} of {parent.total_items} child tasks failed"
+        return ChildrenOutcome(S.FAILURE, summary, error)
+    return ChildrenOutcome(S.SUCCESS, summary)
 
 
 def lock_by_task_id(task_id: str) -> TaskExecution | None:
@@ -454,8 +473,8 @@ def execution_launch(
     return execution
 
 
-def tracking_info(task_name: str) -> dict[str, str]:
-    """What @track_task declared for a registered task (name, module, title), if anything."""
+def tracking_info(task_name: str) -> dict[str, Any]:
+    """What @track_task declared for a registered task (name, module, title, hooks)."""
     task = celery_app.tasks.get(task_name)
     return dict(getattr(getattr(task, "run", None), "taskpulse", None) or {})
 
@@ -522,3 +541,63 @@ def force_terminate(execution: TaskExecution, *, by: User, now: datetime) -> str
 
 def execution_is_cancel_requested(execution_id: int) -> bool:
     return TaskExecution.objects.filter(pk=execution_id, cancel_requested_at__isnull=False).exists()
+
+
+# --- cluster actions (staff, through Flower) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    record: AuditRecord
+    failure: str | None  # FlowerActionFailed.kind when the action did not happen
+
+
+def cluster_action(
+    *, user: User, action: str, target: str, params: dict[str, Any]
+) -> ActionOutcome:
+    """Run an admin action through Flower and audit it, whether it happened or not.
+
+    Worker actions (flower.WORKER_ACTION_PATHS) act on the worker named by `target`; task
+    actions (rate-limit, time-limit) on the task named by `target`, on `params["worker"]`
+    or, without one, on every online worker.
+    """
+    service = FlowerService.from_settings()
+    params = dict(params)
+    try:
+        message = run_cluster_action(service, action=action, target=target, params=params)
+    except FlowerActionFailed as exc:
+        record = audit_record_create(
+            user=user, action=action, target=target, params=params, ok=False, error=str(exc)
+        )
+        outcome = ActionOutcome(record, exc.kind)
+    else:
+        record = audit_record_create(
+            user=user, action=action, target=target, params=params, ok=True, result=message
+        )
+        outcome = ActionOutcome(record, None)
+    service.forget()  # the cached worker list no longer says what the cluster is
+    logger.info("cluster action %s by %s", record, user.get_username())
+    return outcome
+
+
+def run_cluster_action(
+    service: FlowerService, *, action: str, target: str, params: dict[str, Any]
+) -> str:
+    if action in WORKER_ACTION_PATHS:
+        return service.worker_action(target, action, params)
+    limits = {name: value for name, value in params.items() if name != "worker"}
+    workers = [params["worker"]] if params.get("worker") else service.online_workers()
+    if not workers:
+        raise FlowerActionFailed("No worker is online to apply it to.", kind="refused")
+    params["workers"] = workers  # recorded in the audit
+    return service.task_action(target, action, limits, workers)
+
+
+def audit_record_create(
+    *, user: User, action: str, target: str, params: dict[str, Any], ok: bool,
+    result: str = "", error: str = "",
+) -> AuditRecord:  # fmt: skip
+    return AuditRecord.objects.create(
+        user=user, username=user.get_username(), action=action, target=target[:255],
+        params=params, ok=ok, result=result, error=error,
+    )  # fmt: skip

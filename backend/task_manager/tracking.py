@@ -164,15 +164,29 @@ class ProgressReporter:
 # --- the decorator ------------------------------------------------------------------------
 
 
-def track_task(name: str | None = None, *, module: str = "", title: str = "") -> Callable[[F], F]:
-    """Give a bound Celery task a `progress` reporter and tracking metadata."""
+def track_task(
+    name: str | None = None, *, module: str = "", title: str = "",
+    on_children_done: Callable[[TaskExecution], services.ChildrenOutcome] | None = None,
+    on_worker_lost: str | None = None,
+) -> Callable[[F], F]:  # fmt: skip
+    """Give a bound Celery task a `progress` reporter and tracking metadata.
+
+    on_children_done: after a fan-out, decides how the parent ends once its last child has
+    (default: FAILURE if any child failed). on_worker_lost: "requeue" lets recovery send the
+    task again when its worker died (for idempotent tasks without a template saying so).
+    """
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(task: Task, *args: Any, **kwargs: Any) -> Any:
             return run_tracked(func, task, args, kwargs)
 
-        wrapper.taskpulse = {"name": name or "", "module": module, "title": title}  # type: ignore[attr-defined]
+        info: dict[str, Any] = {"name": name or "", "module": module, "title": title}
+        if on_children_done is not None:
+            info["on_children_done"] = on_children_done
+        if on_worker_lost is not None:
+            info["on_worker_lost"] = on_worker_lost
+        wrapper.taskpulse = info  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

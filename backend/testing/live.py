@@ -98,13 +98,17 @@ def wait_until(predicate: Any, timeout: float = 30, interval: float = 0.05, what
 
 class LiveWorker(LiveProcess):
     def __init__(
-        self, log: Path, *, name: str, concurrency: int = 2, queues: str = "celery", **env: str
-    ) -> None:
+        self, log: Path, *, name: str, concurrency: int = 2, queues: str = "celery",
+        heartbeat: bool = False, **env: str,
+    ) -> None:  # fmt: skip
+        """`heartbeat=True` keeps the worker's heartbeats, which Flower needs to call it
+        online; the default leaves them out to keep the other tests' event streams quiet."""
         self.name = f"{name}@{os.uname().nodename}"
         argv = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "-E", "-l", "INFO",
             "-n", self.name, "--concurrency", str(concurrency), "-Q", queues,
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--without-gossip", "--without-mingle",
+            *([] if heartbeat else ["--without-heartbeat"]),
         ]  # fmt: skip
         super().__init__(argv, process_env(**env), log)
         wait_until(self.ready, timeout=60, interval=0.2, what=f"worker {name} to be ready")
@@ -141,6 +145,40 @@ class LiveServer(LiveProcess):
             return requests.get(f"{self.url}/api/health/", timeout=3).status_code == 200
         except requests.RequestException:
             return False
+
+
+class LiveFlower(LiveProcess):
+    """Flower as `make run` starts it: under /flower/, with basic auth, on a free port."""
+
+    user = "flower"
+    password = "flower-test-password"  # noqa: S105 - a throwaway test instance
+
+    def __init__(self, log: Path, **env: str) -> None:
+        self.port = free_port()
+        argv = [
+            sys.executable, "-m", "celery", "-A", "config", "flower", "--address=127.0.0.1",
+            f"--port={self.port}", "--url_prefix=flower", "--max_tasks=10000",
+            f"--basic_auth={self.user}:{self.password}",
+        ]  # fmt: skip
+        super().__init__(argv, process_env(**env), log)
+        wait_until(self.ready, timeout=60, interval=0.2, what="Flower to answer")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def settings(self) -> dict[str, str]:
+        """The Django settings that point TaskPulse at this Flower."""
+        return {"FLOWER_URL": self.url, "FLOWER_USER": self.user, "FLOWER_PASSWORD": self.password}
+
+    def ready(self) -> bool:
+        if not self.alive():
+            raise AssertionError(f"flower exited:\n{self.output()[-3000:]}")
+        try:
+            answer = requests.get(f"{self.url}/flower/healthcheck", timeout=3)
+        except requests.RequestException:
+            return False
+        return answer.status_code == 200
 
 
 @contextmanager

@@ -98,10 +98,17 @@ WHITENOISE_IMMUTABLE_FILE_TEST = vite_asset_is_immutable
 # --- Redis: broker, result backend and channel layer -------------------------------------
 REDIS_URL = env.redis_url(default=embedded_redis_url() or "redis://127.0.0.1:6379/0")
 
+# redis-py's default socket timeout (5 s) equals channels_redis' BZPOPMIN wait (5 s): an idle
+# receive then fails with "Timeout reading" and kills the consumer (its WebSocket closes).
+CHANNEL_LAYER_SOCKET_TIMEOUT = 30
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}],
+            "capacity": 1000,
+            "expiry": 30,
+        },
     },
 }
 
@@ -157,10 +164,65 @@ TASKPULSE_WORKER_LOST_AFTER = env.integer("TASKPULSE_WORKER_LOST_AFTER", default
 TASKPULSE_MAX_REQUEUES = env.integer("TASKPULSE_MAX_REQUEUES", default=3)
 TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, minimum=1)
 
+# --- deploy: VM deployments ---------------------------------------------------------------
+# Who runs new deployments: "simulator" (no vCenter needed) or "vsphere" (pyVmomi extra).
+TASKPULSE_DEPLOY_PROVIDER = env.choice(
+    "TASKPULSE_DEPLOY_PROVIDER", default="simulator", choices=["simulator", "vsphere"]
+)
+# The simulator's pace: at 1 a deployment takes 45 s, at 10 it takes 4.5 s.
+TASKPULSE_SIMULATOR_SPEED = env.number(
+    "TASKPULSE_SIMULATOR_SPEED", default=1.0, minimum=0.01, maximum=10_000
+)
+# Launches per user, shared by POST /api/deploy/deployments/ and the "Deploy VM" template.
+TASKPULSE_DEPLOY_RATE = env.rate("TASKPULSE_DEPLOY_RATE", default="100/min")
+# A transient provider error is retried after base * 2**retry seconds (3 retries).
+TASKPULSE_DEPLOY_RETRY_BASE_SECONDS = env.number(
+    "TASKPULSE_DEPLOY_RETRY_BASE_SECONDS", default=5.0, minimum=0, maximum=600
+)
+# vSphere: the only vCenters a deployment may name (credentials never go anywhere else).
+TASKPULSE_VSPHERE_HOSTS = env.items("TASKPULSE_VSPHERE_HOSTS", default=[])
+TASKPULSE_VSPHERE_USER = env.text("TASKPULSE_VSPHERE_USER")
+TASKPULSE_VSPHERE_PASSWORD = env.text("TASKPULSE_VSPHERE_PASSWORD")
+TASKPULSE_VSPHERE_VERIFY_SSL = env.flag("TASKPULSE_VSPHERE_VERIFY_SSL", default=True)
+
+# --- edi: EDIFACT invoice import ------------------------------------------------------------
+# One upload: at most this many files, each at most this many bytes (else a 400 per file).
+TASKPULSE_EDI_MAX_FILES = env.integer("TASKPULSE_EDI_MAX_FILES", default=100, minimum=1,
+                                      maximum=10_000)  # fmt: skip
+TASKPULSE_EDI_MAX_FILE_BYTES = env.integer(
+    "TASKPULSE_EDI_MAX_FILE_BYTES", default=5 * 1024 * 1024, minimum=1
+)
+TASKPULSE_EDI_EXTENSIONS = env.items(
+    "TASKPULSE_EDI_EXTENSIONS", default=["edi", "edifact", "edf", "inv", "txt", "dat"]
+)
+# One import at a time per user ("user") or for everybody ("global").
+TASKPULSE_EDI_LOCK_SCOPE = env.choice(
+    "TASKPULSE_EDI_LOCK_SCOPE", default="user", choices=["user", "global"]
+)
+# The Celery queue of imports and their per-file tasks ("" is Celery's default queue).
+TASKPULSE_EDI_QUEUE = env.text("TASKPULSE_EDI_QUEUE")
+# The currency of invoices without a CUX segment.
+TASKPULSE_EDI_DEFAULT_CURRENCY = env.text("TASKPULSE_EDI_DEFAULT_CURRENCY", default="EUR")
+# Django refuses uploads of more files than this before any view sees them.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, TASKPULSE_EDI_MAX_FILES + 1)
+
 # --- Flower -----------------------------------------------------------------------------
 FLOWER_URL = env.text("FLOWER_URL", default="http://127.0.0.1:5555").rstrip("/")
 FLOWER_USER = env.text("FLOWER_USER", default="admin")
 FLOWER_PASSWORD = env.text("FLOWER_PASSWORD")
+# Total time one read from Flower may take (connect + answer); past it Flower counts as
+# unavailable and the API falls back to Celery's own inspect.
+FLOWER_TIMEOUT = env.number("FLOWER_TIMEOUT", default=1.5, minimum=0.1, maximum=30)
+# Flower's answers are shared by every process for this long: any number of polls make at
+# most one Flower call per key in that window.
+FLOWER_CACHE_SECONDS = env.integer("FLOWER_CACHE_SECONDS", default=5, minimum=1, maximum=300)
+# Admin actions wait for the worker's reply through Flower; the dashboard proxy's reads.
+FLOWER_ACTION_TIMEOUT = env.number("FLOWER_ACTION_TIMEOUT", default=5.0, minimum=0.5)
+FLOWER_PROXY_TIMEOUT = env.number("FLOWER_PROXY_TIMEOUT", default=30.0, minimum=1.0)
+# Celery's own `inspect`, the fallback when Flower is down.
+TASKPULSE_INSPECT_TIMEOUT = env.number(
+    "TASKPULSE_INSPECT_TIMEOUT", default=1.0, minimum=0.1, maximum=10
+)
 
 # --- Django REST framework ----------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -179,6 +241,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tracked Celery executions, live progress, cancel, stats and notifications.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two models have a "status" with their own choices; each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "task_manager.models.ExecutionStatus",
+        "DeploymentStatusEnum": "deploy.models.DeploymentStatus",
+    },
 }
 
 LOGGING = {

@@ -406,6 +406,7 @@ def test_flower_is_authenticated_and_not_published() -> None:
     assert cmd[:4] == ["celery", "-A", "config", "flower"]
     assert "--address=0.0.0.0" in cmd
     assert "--port=5555" in cmd
+    assert "--url_prefix=flower" in cmd  # the web service proxies it at /flower/
     basic_auth = [part for part in cmd if part.startswith("--basic_auth=")]
     assert basic_auth == [f"--basic_auth=admin:{DUMMY_ENVIRON['FLOWER_PASSWORD']}"]
     for service in data["services"].values():

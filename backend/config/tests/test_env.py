@@ -79,12 +79,48 @@ def test_bool_int_and_list_readers() -> None:
     assert values.items("ALLOWED_HOSTS", default=[]) == ["a.example", "b.example"]
 
 
+def test_number_reader() -> None:
+    assert env(FLOWER_TIMEOUT="2.5").number("FLOWER_TIMEOUT", default=1.5) == 2.5
+    assert env().number("FLOWER_TIMEOUT", default=1.5) == 1.5
+
+
+def test_choice_and_rate_readers() -> None:
+    values = env(TASKPULSE_DEPLOY_PROVIDER=" vSphere ", TASKPULSE_DEPLOY_RATE="20 / hour")
+    choices = ["simulator", "vsphere"]
+
+    assert values.choice("TASKPULSE_DEPLOY_PROVIDER", default="simulator", choices=choices) == (
+        "vsphere"
+    )
+    assert env().choice("TASKPULSE_DEPLOY_PROVIDER", default="simulator", choices=choices) == (
+        "simulator"
+    )
+    assert values.rate("TASKPULSE_DEPLOY_RATE", default="100/min") == "20/hour"
+    assert env().rate("TASKPULSE_DEPLOY_RATE", default="100/min") == "100/min"
+
+
+@pytest.mark.parametrize(
+    ("value", "call"),
+    [
+        ("ec2", lambda e: e.choice("X", default="a", choices=["a", "b"])),
+        ("100", lambda e: e.rate("X", default="1/s")),
+        ("0/min", lambda e: e.rate("X", default="1/s")),
+        ("10/fortnight", lambda e: e.rate("X", default="1/s")),
+    ],
+)
+def test_bad_choices_and_rates_name_the_variable(value: str, call) -> None:
+    with pytest.raises(EnvError, match=r"^X: expected"):
+        call(env(X=value))
+
+
 @pytest.mark.parametrize(
     ("name", "value", "call"),
     [
         ("DEBUG", "maybe", lambda e: e.flag("DEBUG", default=False)),
         ("WEB_PORT", "80a", lambda e: e.port("WEB_PORT", default=8000)),
         ("WEB_PORT", "70000", lambda e: e.port("WEB_PORT", default=8000)),
+        ("FLOWER_TIMEOUT", "fast", lambda e: e.number("FLOWER_TIMEOUT", default=1.5)),
+        ("FLOWER_TIMEOUT", "nan", lambda e: e.number("FLOWER_TIMEOUT", default=1.5)),
+        ("FLOWER_TIMEOUT", "-1", lambda e: e.number("FLOWER_TIMEOUT", default=1.5)),
     ],
 )
 def test_bad_scalars_name_the_variable(name: str, value: str, call) -> None:

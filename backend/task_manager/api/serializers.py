@@ -90,11 +90,26 @@ class ExecutionSerializer(serializers.Serializer):
         return payloads.execution_data(instance)
 
 
+class FlowerTaskSerializer(serializers.Serializer):
+    """Flower's view of the execution's task (from its events)."""
+
+    state = serializers.CharField(allow_null=True)
+    received = serializers.DateTimeField(allow_null=True)
+    started = serializers.DateTimeField(allow_null=True)
+    runtime = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    worker = serializers.CharField(allow_null=True)
+    routing_key = serializers.CharField(allow_null=True)
+
+
 class ExecutionDetailSerializer(ExecutionSerializer):
-    """The detail view adds the traceback for staff."""
+    """The detail view adds the traceback for staff, and Flower's view of the task."""
 
     traceback = serializers.CharField(
         allow_null=True, required=False, help_text="Staff only; absent for other users."
+    )
+    flower = FlowerTaskSerializer(
+        required=False,
+        help_text="Added by the detail view when Flower knows the task; absent otherwise.",
     )
 
     def to_representation(self, instance: TaskExecution) -> dict[str, Any]:
@@ -312,7 +327,10 @@ class TemplateLaunchSerializer(serializers.Serializer):
             raise serializers.ValidationError({"non_field_errors": ["The template is disabled."]})
         defaults = template.default_params if isinstance(template.default_params, dict) else {}
         params = {**defaults, **attrs["params"]}
-        errors = params_errors(template.params_schema or {}, params)
+        # A registered launcher (context "launcher") checks the params itself, with the
+        # module's own rules and messages; the schema then only describes them.
+        has_launcher = self.context.get("launcher") is not None
+        errors = {} if has_launcher else params_errors(template.params_schema or {}, params)
         if errors:
             raise serializers.ValidationError({"params": errors})
         if not is_registered_task(template.task_name):

@@ -52,7 +52,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.utils.json import strict_constant
 from rest_framework.viewsets import ModelViewSet
 
-from task_manager import payloads, selectors, services
+from task_manager import cluster, launchers, payloads, selectors, services
 from task_manager.api import serializers as s
 from task_manager.api.filters import (
     ExecutionFilterBackend,
@@ -162,8 +162,12 @@ class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
             if etag_matches(if_none_match, etag):
                 return self.cache_headers(Response(status=status.HTTP_304_NOT_MODIFIED), etag)
         execution = self.get_object()
-        response = Response(self.get_serializer(execution).data)
-        return self.cache_headers(response, execution_etag(execution.pk, execution.seq))
+        data = self.get_serializer(execution).data
+        # Bounded by FLOWER_TIMEOUT and cached; not in execution_data (the WebSocket shape).
+        flower = cluster.execution_flower_view(task_id=execution.task_id)
+        if flower is not None:
+            data["flower"] = flower
+        return self.cache_headers(Response(data), execution_etag(execution.pk, execution.seq))
 
     def cache_headers(self, response: Response, etag: str) -> Response:
         response["ETag"] = etag
@@ -386,11 +390,20 @@ class TemplateViewSet(ModelViewSet):
     def launch(self, request: Request, pk: str | None = None) -> Response:
         """Launch the template's task with its default params merged with `params`."""
         template = self.get_object()
-        params = validated(s.TemplateLaunchSerializer, request.data, template=template)["params"]
-        execution = services.execution_launch(
-            task=template.task_name, user=request_user(request), kwargs=params,
-            template=template, title=template.name,
-        )  # fmt: skip
+        # A module's registered launcher validates the params and launches its own way.
+        launcher = launchers.launcher_for(template.task_name)
+        params = validated(
+            s.TemplateLaunchSerializer, request.data, template=template, launcher=launcher
+        )["params"]
+        if launcher is not None:
+            execution = launchers.launch_with(
+                launcher, user=request_user(request), params=params, template=template
+            )
+        else:
+            execution = services.execution_launch(
+                task=template.task_name, user=request_user(request), kwargs=params,
+                template=template, title=template.name,
+            )  # fmt: skip
         location = reverse("execution-detail", kwargs={"pk": execution.pk})
         data = s.ExecutionSerializer(execution).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})

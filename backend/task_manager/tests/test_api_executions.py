@@ -260,7 +260,11 @@ def test_serializers_describe_exactly_the_payload(user: User) -> None:
     execution = make_execution(user=user)
 
     assert set(ExecutionSerializer().fields) == set(execution_data(execution))
-    assert set(ExecutionDetailSerializer().fields) == {*execution_data(execution), "traceback"}
+    assert set(ExecutionDetailSerializer().fields) == {
+        *execution_data(execution),
+        "traceback",
+        "flower",
+    }
 
 
 # --- logs ----------------------------------------------------------------------------------

@@ -167,7 +167,8 @@ def test_an_undecorated_task_sent_with_delay_is_tracked_too(
     from task_manager.signals import USER_HEADER
     from task_manager.tasks import demo_plain
 
-    result = demo_plain.apply_async((2, 3), headers={USER_HEADER: ana.pk})
+    # Headers carry any JSON value; celery-types narrows them to str.
+    result = demo_plain.apply_async((2, 3), headers={USER_HEADER: ana.pk})  # type: ignore[dict-item]
 
     execution = TaskExecution.objects.get(task_id=result.id)
     assert (execution.user, execution.module, execution.args) == (ana, "task_manager", [2, 3])
