@@ -1,12 +1,21 @@
+import { lazy, Suspense } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
+import { Loading } from '@/components/ui/loading';
 import { LoginPage } from '@/features/auth/components/login-page';
 import { RequireAuth } from '@/features/auth/components/require-auth';
 
 import { AppRoot } from './routes/app-root';
-import { HomeRoute } from './routes/home';
+import { DeploymentRoute, DeployRoute } from './routes/deploy';
 import { NotFoundRoute } from './routes/not-found';
 import { RouteError } from './routes/route-error';
+import { TaskDetailRoute } from './routes/task-detail';
+import { TasksRoute } from './routes/tasks';
+import { TemplatesRoute } from './routes/templates';
+import { WorkersRoute } from './routes/workers';
+
+// The stats page carries the chart library: its own chunk, fetched when first visited.
+const StatsRoute = lazy(() => import('./routes/stats'));
 
 const router = createBrowserRouter([
   {
@@ -19,7 +28,22 @@ const router = createBrowserRouter([
             <AppRoot />
           </RequireAuth>
         ),
-        children: [{ index: true, element: <HomeRoute /> }],
+        children: [
+          { index: true, element: <TasksRoute /> },
+          { path: 'tasks/:id', element: <TaskDetailRoute /> },
+          {
+            path: 'stats',
+            element: (
+              <Suspense fallback={<Loading label="Loading statistics…" />}>
+                <StatsRoute />
+              </Suspense>
+            ),
+          },
+          { path: 'workers', element: <WorkersRoute /> },
+          { path: 'templates', element: <TemplatesRoute /> },
+          { path: 'deploy', element: <DeployRoute /> },
+          { path: 'deploy/:historyId', element: <DeploymentRoute /> },
+        ],
       },
       { path: '*', element: <NotFoundRoute /> },
     ],

@@ -34,6 +34,17 @@ export class ApiError extends Error {
     if (!isRecord(this.body)) return {};
     return collectFieldErrors(isRecord(this.body.errors) ? this.body.errors : this.body);
   }
+
+  /**
+   * Per-field messages nested under one key of `errors`, as a template launch reports its
+   * params: `{"errors": {"params": {"count": ["..."]}}}` gives `{count: ["..."]}`.
+   */
+  fieldErrorsAt(key: string): FieldErrors {
+    if (!isRecord(this.body)) return {};
+    const errors = isRecord(this.body.errors) ? this.body.errors : this.body;
+    const nested = errors[key];
+    return isRecord(nested) ? collectFieldErrors(nested) : {};
+  }
 }
 
 export type QueryParams = Record<string, string | number | boolean | null | undefined>;
@@ -74,6 +85,34 @@ export const api = {
     request<T>('PATCH', path, { ...options, body }),
   delete: <T>(path: string, options?: MethodOptions) => request<T>('DELETE', path, options),
 };
+
+export type Conditional<T> =
+  | { notModified: true }
+  | { notModified: false; data: T; etag: string | null };
+
+/**
+ * A GET that sends `If-None-Match` when an ETag is known and reports a 304 instead of
+ * throwing, so pollers pay almost nothing while a resource does not change.
+ */
+export async function getIfChanged<T>(
+  path: string,
+  etag: string | null | undefined,
+  options: MethodOptions = {},
+): Promise<Conditional<T>> {
+  const headers = buildHeaders('GET', options);
+  if (etag) headers.set('If-None-Match', etag);
+  const response = await fetch(buildUrl(path, options.params), {
+    method: 'GET',
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers,
+    signal: options.signal,
+  });
+  if (response.status === 304) return { notModified: true };
+  const body = await parseBody(response);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return { notModified: false, data: body as T, etag: response.headers.get('ETag') };
+}
 
 export function getCookie(name: string): string | undefined {
   for (const part of document.cookie.split(';')) {

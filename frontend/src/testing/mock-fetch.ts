@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 
-export type MockResponse = { status?: number; body?: unknown };
+export type MockResponse = { status?: number; body?: unknown; headers?: Record<string, string> };
 type MockHandler = MockResponse | ((init: RequestInit) => MockResponse);
 
 /** Routes keyed "METHOD /path/"; a request nobody mocked fails the test loudly. */
@@ -11,19 +11,28 @@ export function mockFetch(routes: MockRoutes) {
     const key = `${(init.method ?? 'GET').toUpperCase()} ${urlOf(input)}`;
     const handler = routes[key];
     if (!handler) return Promise.reject(new Error(`Unmocked fetch: ${key}`));
-    const { status = 200, body } = typeof handler === 'function' ? handler(init) : handler;
-    return Promise.resolve(jsonResponse(status, body));
+    const { status = 200, body, headers } = typeof handler === 'function' ? handler(init) : handler;
+    return Promise.resolve(jsonResponse(status, body, headers));
   });
   vi.stubGlobal('fetch', fetchMock);
   return fetchMock;
 }
 
-export function jsonResponse(status: number, body?: unknown): Response {
-  const payload = body === undefined ? null : JSON.stringify(body);
+export function jsonResponse(
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Response {
+  const payload = body === undefined || status === 304 ? null : JSON.stringify(body);
   return new Response(payload, {
     status,
-    headers: payload === null ? {} : { 'Content-Type': 'application/json' },
+    headers: payload === null ? headers : { 'Content-Type': 'application/json', ...headers },
   });
+}
+
+/** The request headers of a fetch call, as a Headers object. */
+export function requestHeaders(init: RequestInit | undefined): Headers {
+  return new Headers(init?.headers);
 }
 
 /** "METHOD url" of each call made to a fetch mock, in order. */

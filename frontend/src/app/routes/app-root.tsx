@@ -1,24 +1,48 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { Outlet, useNavigate } from 'react-router';
 
+import { ConnectionBadge } from '@/components/connection-badge';
 import { Alert } from '@/components/ui/alert';
-import { Layout } from '@/components/ui/layout';
-import { useMe } from '@/features/auth/api/get-me';
+import { Layout, type NavItem } from '@/components/ui/layout';
+import { Toaster } from '@/components/ui/toaster';
+import { meQueryKey, useMe } from '@/features/auth/api/get-me';
 import { useLogout } from '@/features/auth/api/logout';
+import { NotificationsBell } from '@/features/notifications/components/notifications-bell';
+import { LiveProvider } from '@/lib/live/live-provider';
 
-/** The signed-in shell: header with the user and logout, the page below. */
+const NAV: NavItem[] = [
+  { to: '/', label: 'Tasks', end: true },
+  { to: '/templates', label: 'Templates' },
+  { to: '/deploy', label: 'Deploy' },
+  { to: '/stats', label: 'Stats' },
+];
+const STAFF_NAV: NavItem[] = [...NAV, { to: '/workers', label: 'Workers' }];
+
+/** The signed-in shell: the tab's live connection, header (nav, badge, bell, user), the page. */
 export function AppRoot() {
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const me = useMe();
   const logout = useLogout({ onSuccess: () => void navigate('/login', { replace: true }) });
 
   return (
-    <Layout
-      username={me.data?.username}
-      onLogout={() => logout.mutate()}
-      isLoggingOut={logout.isPending}
-    >
-      {logout.isError && <Alert>Could not log out: {logout.error.message}</Alert>}
-      <Outlet />
-    </Layout>
+    <LiveProvider onUnauthenticated={() => void queryClient.invalidateQueries({ queryKey: meQueryKey })}>
+      <Layout
+        username={me.data?.username}
+        onLogout={() => logout.mutate()}
+        isLoggingOut={logout.isPending}
+        nav={me.data?.is_staff ? STAFF_NAV : NAV}
+        status={
+          <>
+            <ConnectionBadge />
+            <NotificationsBell />
+          </>
+        }
+      >
+        {logout.isError && <Alert>Could not log out: {logout.error.message}</Alert>}
+        <Outlet />
+      </Layout>
+      <Toaster />
+    </LiveProvider>
   );
 }

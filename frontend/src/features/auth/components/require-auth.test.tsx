@@ -34,6 +34,16 @@ describe('RequireAuth', () => {
     expect(router.state.location.search).toBe('?next=%2Ftasks%2F7%3Ftab%3Dlogs');
   });
 
+  it.each([
+    ['204', { status: 204 }],
+    ['200 null', { body: null }],
+  ])('reads an anonymous answer without error status (%s) as signed out', async (_name, answer) => {
+    mockFetch({ 'GET /api/auth/me/': answer });
+    renderGuarded('/tasks/7');
+
+    expect(await screen.findByText('Login page')).toBeInTheDocument();
+  });
+
   it('renders the page for a signed-in user', async () => {
     mockFetch({ 'GET /api/auth/me/': { body: { id: 1, username: 'ana', is_staff: false } } });
     renderGuarded('/tasks/7');

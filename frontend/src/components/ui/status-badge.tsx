@@ -1,0 +1,9 @@
+import { statusLabel } from '@/lib/status';
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <span className={`badge status-badge status-${status.toLowerCase()}`} title={status}>
+      {statusLabel(status)}
+    </span>
+  );
+}

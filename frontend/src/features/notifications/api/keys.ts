@@ -1,0 +1,6 @@
+export const notificationKeys = {
+  all: ['notifications'] as const,
+  lists: () => ['notifications', 'list'] as const,
+  list: (params: { unread?: boolean }) => ['notifications', 'list', params] as const,
+  unreadCount: () => ['notifications', 'unread-count'] as const,
+};

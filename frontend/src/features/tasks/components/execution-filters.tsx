@@ -1,0 +1,78 @@
+import { useEffect, useRef, useState } from 'react';
+
+import { statusLabel } from '@/lib/status';
+import { EXECUTION_STATUSES } from '@/types/api';
+
+import type { MonitorFilters } from '../hooks/use-execution-filters';
+
+const SEARCH_DEBOUNCE_MS = 300;
+
+type ExecutionFiltersProps = {
+  filters: MonitorFilters;
+  onChange: (change: Partial<MonitorFilters>) => void;
+};
+
+export function ExecutionFilters({ filters, onChange }: ExecutionFiltersProps) {
+  const search = useDebouncedInput(filters.search, (value) => onChange({ search: value }));
+  const module = useDebouncedInput(filters.module, (value) => onChange({ module: value }));
+
+  return (
+    <form className="filters" role="search" aria-label="Filter tasks" onSubmit={(event) => event.preventDefault()}>
+      <div className="field">
+        <label htmlFor="filter-status">Status</label>
+        <select
+          id="filter-status"
+          value={filters.status}
+          onChange={(event) => onChange({ status: event.target.value as MonitorFilters['status'] })}
+        >
+          <option value="">Any status</option>
+          {EXECUTION_STATUSES.map((status) => (
+            <option key={status} value={status}>
+              {statusLabel(status)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="filter-module">Module</label>
+        <input
+          id="filter-module"
+          type="text"
+          placeholder="deploy, edi…"
+          value={module.value}
+          onChange={(event) => module.setValue(event.target.value)}
+        />
+      </div>
+      <div className="field field-grow">
+        <label htmlFor="filter-search">Search</label>
+        <input
+          id="filter-search"
+          type="search"
+          placeholder="Title, name, message or task id"
+          value={search.value}
+          onChange={(event) => search.setValue(event.target.value)}
+        />
+      </div>
+    </form>
+  );
+}
+
+/** A text input that reports its value once typing pauses, and follows outside changes. */
+function useDebouncedInput(external: string, commit: (value: string) => void) {
+  const [value, setValue] = useState(external);
+  const [lastExternal, setLastExternal] = useState(external);
+  if (external !== lastExternal) {
+    setLastExternal(external);
+    setValue(external);
+  }
+  const latestCommit = useRef(commit);
+  useEffect(() => {
+    latestCommit.current = commit;
+  });
+  useEffect(() => {
+    if (value === external) return;
+    const timer = setTimeout(() => latestCommit.current(value), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [value, external]);
+  return { value, setValue };
+}

@@ -1,0 +1,102 @@
+import { Link } from 'react-router';
+
+import { ProgressBar } from '@/components/ui/progress-bar';
+import { StatusBadge } from '@/components/ui/status-badge';
+import { formatDateTime, formatDuration, formatPercent, secondsSince } from '@/lib/format';
+import { progressMessage } from '@/lib/progress';
+import { progressTone } from '@/lib/status';
+import { useNow } from '@/lib/use-now';
+import type { Execution } from '@/types/api';
+
+import { CancelButton } from './cancel-button';
+import { RetryButton } from './retry-button';
+
+type ExecutionsTableProps = {
+  executions: Execution[];
+  showUser: boolean;
+  caption: string;
+};
+
+/** One row per execution; on a phone each row becomes a card (see .responsive-table). */
+export function ExecutionsTable({ executions, showUser, caption }: ExecutionsTableProps) {
+  const now = useNow(1000, executions.some((execution) => execution.is_active));
+  return (
+    <div className="table-wrap">
+      <table className="data-table responsive-table">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Task</th>
+            {showUser && <th scope="col">User</th>}
+            <th scope="col">Status</th>
+            <th scope="col" className="col-progress">
+              Progress
+            </th>
+            <th scope="col">ETA</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {executions.map((execution) => (
+            <ExecutionRow key={execution.id} execution={execution} showUser={showUser} now={now} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ExecutionRow({ execution, showUser, now }: { execution: Execution; showUser: boolean; now: number }) {
+  const label = execution.title || execution.name;
+  const duration = execution.is_active ? secondsSince(execution.started_at, now) : execution.duration;
+  return (
+    <tr data-testid={`execution-${execution.id}`}>
+      <td data-label="Task">
+        <Link to={`/tasks/${execution.id}`} className="task-link">
+          {label}
+        </Link>
+        <div className="muted small">
+          #{execution.id} · {execution.module || '—'} · {execution.name}
+        </div>
+      </td>
+      {showUser && <td data-label="User">{execution.user?.username ?? '—'}</td>}
+      <td data-label="Status">
+        <StatusBadge status={execution.status} />
+        {execution.attempt > 1 && <div className="muted small">attempt {execution.attempt}</div>}
+      </td>
+      <td data-label="Progress" className="col-progress">
+        <div className="progress-row">
+          <ProgressBar
+            value={execution.progress}
+            label={`${label} progress`}
+            tone={progressTone(execution.status)}
+            animated={execution.is_active}
+          />
+          <span className="progress-percent">{formatPercent(execution.progress)}</span>
+        </div>
+        <div className="small progress-message">{progressMessage(execution)}</div>
+        {execution.total_items > 0 && (
+          <div className="muted small">
+            {execution.processed_items} of {execution.total_items} items
+            {execution.failed_items > 0 && `, ${execution.failed_items} failed`}
+          </div>
+        )}
+      </td>
+      <td data-label="ETA">{execution.is_active ? formatDuration(execution.eta_seconds) : '—'}</td>
+      <td data-label="Duration">{formatDuration(duration)}</td>
+      <td data-label="Created">
+        <time dateTime={execution.created_at}>{formatDateTime(execution.created_at)}</time>
+      </td>
+      <td data-label="Actions" className="row-actions">
+        <div>
+          <CancelButton execution={execution} small />
+          <RetryButton execution={execution} small />
+        </div>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,182 @@
+/**
+ * How live changes of an execution land in the TanStack Query cache. Every write goes
+ * through `seq`: a change is applied only when it is newer than what a cache entry holds,
+ * so duplicates and late arrivals (a REST answer overtaken by a WebSocket event) are no-ops.
+ */
+import type { Query, QueryClient } from '@tanstack/react-query';
+
+import { ACTIVE_STATUSES, type Execution, type ExecutionStatus, type Page } from '@/types/api';
+
+import { executionKeys, type ExecutionListParams } from './keys';
+
+/** The fields of a `task.progress` message (API.md). */
+export type ProgressChange = {
+  execution_id: number;
+  seq: number;
+  status?: ExecutionStatus;
+  progress: number;
+  current_step: number;
+  total_steps: number;
+  message: string;
+  total_items?: number;
+  processed_items: number;
+  failed_items: number;
+  eta_seconds: number | null;
+};
+
+export function newerOf(cached: Execution | undefined, fetched: Execution): Execution {
+  return cached && cached.seq > fetched.seq ? cached : fetched;
+}
+
+function withProgress(execution: Execution, change: ProgressChange): Execution {
+  const status = change.status ?? execution.status;
+  const isActive = ACTIVE_STATUSES.has(status);
+  return {
+    ...execution,
+    status,
+    progress: change.progress,
+    current_step: change.current_step,
+    total_steps: change.total_steps,
+    message: change.message,
+    total_items: change.total_items ?? execution.total_items,
+    processed_items: change.processed_items,
+    failed_items: change.failed_items,
+    eta_seconds: change.eta_seconds,
+    seq: change.seq,
+    is_active: isActive,
+    can_cancel: execution.can_cancel && isActive,
+  };
+}
+
+type Updater = (current: Execution) => Execution;
+
+/** Applies `update` to the execution `id` wherever it is cached, if `seq` is newer there. */
+function updateEverywhere(queryClient: QueryClient, id: number, seq: number, update: Updater) {
+  const detailKey = executionKeys.detail(id);
+  const detail = queryClient.getQueryData<Execution>(detailKey);
+  if (detail && seq > detail.seq) queryClient.setQueryData(detailKey, update(detail));
+  queryClient.setQueriesData<Page<Execution>>({ queryKey: executionKeys.lists() }, (page) => {
+    if (!page?.results.some((item) => item.id === id && seq > item.seq)) return page;
+    const results = page.results.map((item) =>
+      item.id === id && seq > item.seq ? update(item) : item,
+    );
+    return { ...page, results };
+  });
+}
+
+/** A full snapshot (`task.status`, or a polled detail). */
+export function applyExecution(queryClient: QueryClient, execution: Execution): void {
+  updateEverywhere(queryClient, execution.id, execution.seq, (current) => ({
+    ...execution,
+    // The detail endpoint adds staff-only fields that a WebSocket snapshot does not carry.
+    traceback: execution.traceback ?? current.traceback,
+  }));
+}
+
+/** A partial change (`task.progress`). */
+export function applyProgress(queryClient: QueryClient, change: ProgressChange): void {
+  updateEverywhere(queryClient, change.execution_id, change.seq, (current) =>
+    withProgress(current, change),
+  );
+}
+
+/**
+ * A local change known before the server confirms it (a cancel was just asked): applied
+ * at the same seq, so the server's next state replaces it.
+ */
+export function patchExecution(queryClient: QueryClient, id: number, patch: Partial<Execution>) {
+  const update = (item: Execution) => (item.id === id ? { ...item, ...patch } : item);
+  queryClient.setQueryData<Execution>(executionKeys.detail(id), (current) =>
+    current ? update(current) : current,
+  );
+  queryClient.setQueriesData<Page<Execution>>({ queryKey: executionKeys.lists() }, (page) =>
+    page?.results.some((item) => item.id === id)
+      ? { ...page, results: page.results.map(update) }
+      : page,
+  );
+}
+
+/** A freshly fetched list page, with any item the cache already knows in a newer state. */
+export function mergeNewerIntoPage(queryClient: QueryClient, page: Page<Execution>) {
+  const results = page.results.map((item) =>
+    newerOf(queryClient.getQueryData<Execution>(executionKeys.detail(item.id)), item),
+  );
+  return { ...page, results };
+}
+
+function listQueries(queryClient: QueryClient, onlyObserved: boolean) {
+  return queryClient.getQueryCache().findAll({
+    queryKey: executionKeys.lists(),
+    ...(onlyObserved ? { type: 'active' as const } : {}),
+  }) as Query<Page<Execution>>[];
+}
+
+/** Whether any cached list or detail holds the execution. */
+export function isCached(queryClient: QueryClient, id: number): boolean {
+  if (queryClient.getQueryData(executionKeys.detail(id)) !== undefined) return true;
+  return listQueries(queryClient, false).some((query) =>
+    query.state.data?.results.some((item) => item.id === id),
+  );
+}
+
+/** Executions on screen (observed queries) that are still running: what polling follows. */
+export function observedActiveIds(queryClient: QueryClient): Set<number> {
+  const ids = new Set<number>();
+  for (const query of listQueries(queryClient, true)) {
+    for (const item of query.state.data?.results ?? []) if (item.is_active) ids.add(item.id);
+  }
+  const details = queryClient
+    .getQueryCache()
+    .findAll({ queryKey: executionKeys.details(), type: 'active' }) as Query<Execution>[];
+  for (const query of details) if (query.state.data?.is_active) ids.add(query.state.data.id);
+  return ids;
+}
+
+/** Could a list with these filters show this execution? (Search is approximated.) */
+export function listCouldInclude(params: ExecutionListParams, execution: Execution): boolean {
+  if (params.status && params.status !== execution.status) return false;
+  if (params.module && params.module !== execution.module) return false;
+  if (params.active !== undefined && params.active !== execution.is_active) return false;
+  if (params.user !== undefined && params.user !== '') {
+    const user = execution.user;
+    if (!user || (String(user.id) !== String(params.user) && user.username !== params.user)) {
+      return false;
+    }
+  }
+  if (params.search) {
+    const needle = params.search.toLowerCase();
+    const haystack = [execution.title, execution.name, execution.message, execution.task_id];
+    if (!haystack.some((text) => text.toLowerCase().includes(needle))) return false;
+  }
+  return true;
+}
+
+/** Marks stale (and refetches if on screen) the lists that a new execution could join. */
+export function invalidateListsFor(queryClient: QueryClient, executions: Execution[]) {
+  return queryClient.invalidateQueries({
+    queryKey: executionKeys.lists(),
+    predicate: (query) => {
+      const params = (query.queryKey[2] ?? {}) as ExecutionListParams;
+      return executions.some((execution) => listCouldInclude(params, execution));
+    },
+  });
+}
+
+/**
+ * After a status change: marks stale the lists that show the execution but whose filters
+ * no longer match it (a "running" filter and a task that just finished).
+ */
+export function invalidateListsExcluding(queryClient: QueryClient, executions: Execution[]) {
+  return queryClient.invalidateQueries({
+    queryKey: executionKeys.lists(),
+    predicate: (query) => {
+      const params = (query.queryKey[2] ?? {}) as ExecutionListParams;
+      const page = query.state.data as Page<Execution> | undefined;
+      return executions.some(
+        (execution) =>
+          page?.results.some((item) => item.id === execution.id) === true &&
+          !listCouldInclude(params, execution),
+      );
+    },
+  });
+}

@@ -1,0 +1,34 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+
+import { LiveClient } from './live-client';
+import { LiveContext } from './live-context';
+
+type LiveProviderProps = {
+  children: ReactNode;
+  /** A prepared client (tests); by default one is made for this tab. */
+  client?: LiveClient;
+  /** The server closed the socket with 4401: the session is gone. */
+  onUnauthenticated?: () => void;
+};
+
+/** Starts the tab's one live connection for the signed-in shell and stops it on the way out. */
+export function LiveProvider({ children, client: given, onUnauthenticated }: LiveProviderProps) {
+  const queryClient = useQueryClient();
+  const [client] = useState(() => given ?? new LiveClient({ queryClient }));
+  const unauthenticated = useRef(onUnauthenticated);
+  useEffect(() => {
+    unauthenticated.current = onUnauthenticated;
+  });
+
+  useEffect(() => {
+    const off = client.on('unauthenticated', () => unauthenticated.current?.());
+    client.start();
+    return () => {
+      off();
+      client.stop();
+    };
+  }, [client]);
+
+  return <LiveContext.Provider value={client}>{children}</LiveContext.Provider>;
+}

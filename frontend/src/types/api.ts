@@ -1,0 +1,86 @@
+/**
+ * Shapes of the TaskPulse API (API.md) shared by several features and by the live client.
+ * The backend builds them in `task_manager/payloads.py`; keep the two in step.
+ */
+
+export const EXECUTION_STATUSES = [
+  'PENDING',
+  'STARTED',
+  'PROGRESS',
+  'RETRY',
+  'SUCCESS',
+  'FAILURE',
+  'REVOKED',
+] as const;
+
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
+export const ACTIVE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+  'PENDING',
+  'STARTED',
+  'PROGRESS',
+  'RETRY',
+]);
+
+export type ExecutionUser = { id: number; username: string };
+
+export type Execution = {
+  id: number;
+  task_id: string;
+  name: string;
+  module: string;
+  title: string;
+  user: ExecutionUser | null;
+  status: ExecutionStatus;
+  progress: number;
+  current_step: number;
+  total_steps: number;
+  message: string;
+  total_items: number;
+  processed_items: number;
+  failed_items: number;
+  result: unknown;
+  error: string | null;
+  worker: string | null;
+  attempt: number;
+  parent_id: number | null;
+  template_id: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration: number | null;
+  eta_seconds: number | null;
+  seq: number;
+  is_active: boolean;
+  cancel_requested?: boolean;
+  can_cancel: boolean;
+  /** Staff only, on the detail endpoint. */
+  traceback?: string | null;
+  /** The launch params, when the backend exposes them (needed to retry with the same ones). */
+  params?: Record<string, unknown> | null;
+};
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+
+/** `level` is one of LogLevel; kept a string so an unknown level still renders. */
+export type LogLine = { seq: number; ts: string; level: string; message: string };
+
+export type NotificationLevel = 'info' | 'success' | 'warning' | 'error';
+
+export type Notification = {
+  id: number;
+  /** One of NotificationLevel; kept a string so an unknown level still renders. */
+  level: string;
+  title: string;
+  message: string;
+  execution_id: number | null;
+  created_at: string;
+  read: boolean;
+};
+
+export type Page<T> = {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+};
