@@ -80,6 +80,7 @@ def deployment_create(
     execution = executions.execution_launch(
         task=TASK_NAME, user=user, kwargs={"history_id": history.pk},
         title=f"Deploy {history.hostname}", template=template or deploy_template(),
+        params=params,
     )  # fmt: skip
     history.execution = execution
     history.celery_task_id = execution.task_id

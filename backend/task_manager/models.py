@@ -104,6 +104,8 @@ class TaskExecution(models.Model):
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
 
+    # The params of a launch from a template: what a retry launches again.
+    params = models.JSONField(null=True, blank=True)
     # What recovery needs to send the task again.
     args = models.JSONField(default=list, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)

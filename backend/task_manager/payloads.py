@@ -52,6 +52,7 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
         "attempt": execution.attempt,
         "parent_id": execution.parent_id,
         "template_id": execution.template_id,
+        "params": execution.params,
         "created_at": iso(execution.created_at),
         "started_at": iso(execution.started_at),
         "finished_at": iso(execution.finished_at),

@@ -451,6 +451,7 @@ def execution_launch(
     template: TaskTemplate | None = None,
     parent: TaskExecution | None = None,
     options: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> TaskExecution:
     """Create the execution now and send the task once the transaction commits.
 
@@ -465,6 +466,7 @@ def execution_launch(
         task_id=uuid(), task_name=task_name, name=info.get("name", task_name),
         module=info.get("module") or task_name.split(".", 1)[0],
         title=title or info.get("title", ""), user=user, template=template, parent=parent,
+        params=params,
         args=list(args or []), kwargs=dict(kwargs or {}),
         queue=(options or {}).get("queue", ""), message="Queued",
     )  # fmt: skip

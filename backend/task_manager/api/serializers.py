@@ -76,6 +76,7 @@ class ExecutionSerializer(serializers.Serializer):
     attempt = serializers.IntegerField()
     parent_id = serializers.IntegerField(allow_null=True)
     template_id = serializers.IntegerField(allow_null=True)
+    params = serializers.JSONField(allow_null=True)
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)

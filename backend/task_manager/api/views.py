@@ -402,7 +402,7 @@ class TemplateViewSet(ModelViewSet):
         else:
             execution = services.execution_launch(
                 task=template.task_name, user=request_user(request), kwargs=params,
-                template=template, title=template.name,
+                template=template, title=template.name, params=params,
             )  # fmt: skip
         location = reverse("execution-detail", kwargs={"pk": execution.pk})
         data = s.ExecutionSerializer(execution).data

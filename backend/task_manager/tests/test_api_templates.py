@@ -329,3 +329,23 @@ def test_launching_a_template_whose_task_is_gone_is_400(api: APIClient) -> None:
 def test_a_missing_template_is_404(api: APIClient) -> None:
     assert api.post(f"{LIST}{'9' * 30}/launch/", {}, format="json").status_code == 404
     assert api.get(f"{LIST}424242/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_template_launch_keeps_its_params_for_a_retry(api, staff_user) -> None:
+    from task_manager.models import TaskTemplate
+
+    template = TaskTemplate.objects.create(
+        name="demo-retry", module="demo", task_name="task_manager.demo",
+        default_params={"steps": 2}, params_schema={"type": "object"},
+    )  # fmt: skip
+
+    response = api.post(
+        f"/api/tasks/templates/{template.pk}/launch/",
+        {"params": {"step_seconds": 0}},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["params"] == {"steps": 2, "step_seconds": 0}
+    assert response.json()["template_id"] == template.pk
