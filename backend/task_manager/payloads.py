@@ -38,14 +38,7 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
         "module": execution.module,
         "title": execution.title,
         "user": {"id": user.pk, "username": user.get_username()} if user else None,
-        "status": execution.status,
-        "progress": execution.progress,
-        "current_step": execution.current_step,
-        "total_steps": execution.total_steps,
-        "message": execution.message,
-        "total_items": execution.total_items,
-        "processed_items": execution.processed_items,
-        "failed_items": execution.failed_items,
+        **progress_fields(execution),
         "result": execution.result,
         "error": execution.error or None,
         "worker": execution.worker or None,
@@ -57,7 +50,6 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
         "started_at": iso(execution.started_at),
         "finished_at": iso(execution.finished_at),
         "duration": execution_duration(execution),
-        "eta_seconds": execution_eta(execution),
         "seq": execution.seq,
         "is_active": execution.is_active,
         "cancel_requested": execution.cancel_requested_at is not None,
@@ -66,6 +58,7 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
 
 
 def progress_fields(execution: TaskExecution) -> dict[str, Any]:
+    """What a task.progress message carries; the execution resource includes all of it."""
     return {
         "status": execution.status,
         "progress": execution.progress,
