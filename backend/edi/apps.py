@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class EdiConfig(AppConfig):
     name = "edi"
     verbose_name = "EDI invoice import"
+
+    def ready(self) -> None:
+        # Every process (web, workers, recovery) must know how an import ends once its
+        # last file has: that is declared on the import task (tracking_info reads it).
+        from edi import signals, tasks  # noqa: F401 - the receiver, and the tasks' hooks
