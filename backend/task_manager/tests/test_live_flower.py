@@ -104,7 +104,9 @@ def test_workers_appear_online_with_their_pool_size(
 ) -> None:
     def online() -> dict[str, Any] | None:
         row = worker_row(staff_api, flower_worker.name, refresh=False)
-        return row if row is not None and row["status"] == "online" else None
+        # The load average arrives with the first heartbeat event, after "online".
+        seen = row is not None and row["status"] == "online" and row["loadavg"] is not None
+        return row if seen else None
 
     wait_until(online, timeout=30, interval=0.5, what="Flower to see the worker's heartbeats")
     row = worker_row(staff_api, flower_worker.name)
