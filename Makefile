@@ -11,7 +11,7 @@ NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test test-backend test-frontend test-e2e lint format build dev bench clean help
+.PHONY: run test test-backend test-frontend test-e2e e2e lint format build dev bench demo-edi clean help
 
 help:
 	@echo "make run    - install what is missing, build the front end, run every process"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint   - ruff, mypy, eslint, tsc"
 	@echo "make dev    - Vite dev server with hot reload, proxied to a running 'make run'"
 	@echo "make bench  - benchmarks (QUICK=1 for a short run)"
+	@echo "make demo-edi - import a generated batch of EDI invoices as admin (needs make run)"
 
 # --- installs (each redone only when its lock file changes) ---------------------------
 $(VENV)/.python-ok:
@@ -33,6 +34,10 @@ $(VENV)/.runtime-installed: $(VENV)/.python-ok backend/requirements.txt
 
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed backend/requirements-dev.txt
 	$(PY) -m pip install --quiet -r backend/requirements-dev.txt
+	@touch $@
+
+$(VENV)/.bench-installed: $(VENV)/.dev-installed bench/requirements.txt
+	$(PY) -m pip install --quiet -r bench/requirements.txt
 	@touch $@
 
 frontend/node_modules/.installed: frontend/package-lock.json
@@ -59,13 +64,35 @@ test-frontend: frontend/node_modules/.installed
 test-e2e:
 	@if [ -d frontend/e2e ]; then $(MAKE) --no-print-directory e2e; fi
 
+# Playwright drives Debian's /usr/bin/chromium (apt package `chromium`; never a downloaded
+# browser) against the real stack (`python -m stack run` on free ports, throwaway files) and
+# the built front end. E2E_ARGS passes options, e.g. E2E_ARGS="e2e/deploy.spec.ts --headed".
+e2e: $(VENV)/.dev-installed frontend/node_modules/.installed frontend/dist/index.html
+	cd frontend && npx playwright test $(E2E_ARGS)
+
 # --- quality --------------------------------------------------------------------------
 lint: $(VENV)/.dev-installed frontend/node_modules/.installed
 	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy .
+	$(PY) -m ruff check bench && $(PY) -m ruff format --check bench
 	cd frontend && $(NPM) run lint && $(NPM) run typecheck
 
 format: $(VENV)/.dev-installed
 	cd backend && $(PY) -m ruff check --fix . && $(PY) -m ruff format .
+
+# --- benchmarks (not tests: `make test` never runs them) ---------------------------------
+# QUICK=1: a reduced run (< 5 min); PROFILE=1: py-spy stacks under var/bench/profiles;
+# LAYERS=1: compare channel layers for TaskPulse instead. Results: bench/results/latest.*
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.run $(if $(QUICK),--quick) $(if $(PROFILE),--profile) $(if $(LAYERS),--layers)
+
+# --- demo data ------------------------------------------------------------------------------
+# Needs a running `make run` (same DATABASE_URL/REDIS_URL): generates FILES invoice files
+# (default 50) of which INVALID are bad (default 5) and imports them as USER_NAME (admin).
+# Prints the job id; watch it at /edi or /api/edi/imports/<job id>/. SEED=n repeats a batch.
+demo-edi: $(VENV)/.runtime-installed
+	@cd backend && $(PY) manage.py edi_demo $(if $(FILES),--files $(FILES)) \
+		$(if $(INVALID),--invalid $(INVALID)) $(if $(USER_NAME),--user $(USER_NAME)) \
+		$(if $(SEED),--seed $(SEED))
 
 dev: frontend/node_modules/.installed
 	cd frontend && $(NPM) run dev

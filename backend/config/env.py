@@ -152,6 +152,10 @@ def sqlite_database(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Kept across requests and tasks like PostgreSQL's (conn_max_age=60): reopening
+        # the file and its PRAGMAs for every task was a large part of tracking's cost.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy
             # timeout instead of failing with "database is locked" on lock upgrade.

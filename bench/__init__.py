@@ -1,0 +1,1 @@
+"""`make bench`: TaskPulse against celery-progress on one Redis, one worker and one daphne."""
