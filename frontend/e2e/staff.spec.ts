@@ -1,0 +1,32 @@
+import { expect, test } from './support/fixtures';
+import { ADMIN } from './support/stack';
+
+test('staff see the workers, listed from Flower (or its fallback)', async ({ page, login, snap }) => {
+  await login(ADMIN.username, ADMIN.password);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Workers' })).toBeVisible();
+  // Staff may look at every user's tasks.
+  await expect(page.getByRole('switch', { name: 'All users' })).toBeVisible();
+  await snap('tasks-staff');
+
+  await nav.getByRole('link', { name: 'Workers' }).click();
+  await expect(page).toHaveURL(/\/workers$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Workers' })).toBeVisible();
+  // The stack's one worker, "worker1@<host>", online.
+  const worker = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^worker1@/ }) });
+  await expect(worker).toHaveCount(1);
+  await expect(worker.getByText('online', { exact: true })).toBeVisible();
+  await expect(worker.getByRole('button', { name: /^Shut down worker1@/ })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Open Flower dashboard/ })).toHaveAttribute('href', /\/flower\/?$/);
+  await snap('workers');
+
+  await nav.getByRole('link', { name: 'Stats' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Statistics' })).toBeVisible();
+  await expect(page.locator('.loading')).toHaveCount(0, { timeout: 15_000 });
+  await snap('stats');
+
+  await nav.getByRole('link', { name: 'Templates' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Templates' })).toBeVisible();
+  await expect(page.getByText('Deploy VM').first()).toBeVisible();
+  await snap('templates');
+});
