@@ -112,11 +112,8 @@ test('a deployment launched on /deploy checks its 8 steps live, then opens its p
   const history = page.getByRole('region', { name: 'Deployment history' });
   await expect(history.getByRole('link', { name: hostname, exact: true })).toBeVisible();
   await snap('deploy-history');
-  // A fresh load of "/". TODO: click the "Tasks" link instead once this race is fixed: an
-  // execution whose detail is fetched (here by the /deploy progress panel) before the socket's
-  // first task.status counts as "known" in LiveClient.handleSnapshot, so it is never added to
-  // the cached task lists, and "/" shows its stale list (staleTime 30 s) without it.
-  await page.goto('/');
+  // In-app navigation: the task list already holds the deployment the /deploy panel followed.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks', exact: true }).click();
   const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `Deploy ${hostname}` }) });
   await expect(row.getByText('Success', { exact: true })).toBeVisible();
   await snap('tasks');

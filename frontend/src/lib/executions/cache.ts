@@ -112,8 +112,11 @@ function listQueries(queryClient: QueryClient, onlyObserved: boolean) {
 }
 
 /** Whether any cached list or detail holds the execution. */
-export function isCached(queryClient: QueryClient, id: number): boolean {
-  if (queryClient.getQueryData(executionKeys.detail(id)) !== undefined) return true;
+/**
+ * Whether any cached list holds the execution. A cached detail does not count: a page that
+ * fetched one (the deploy panel) must not keep a new execution out of the task lists.
+ */
+export function isListed(queryClient: QueryClient, id: number): boolean {
   return listQueries(queryClient, false).some((query) =>
     query.state.data?.results.some((item) => item.id === id),
   );

@@ -214,6 +214,27 @@ describe('LiveClient cache updates', () => {
     unsubscribe();
   });
 
+  it('adds a new execution to the lists even when its detail was fetched first', async () => {
+    start({ listRefreshMs: 1000 });
+    const queryFn = vi.fn(() => Promise.resolve(buildPage<Execution>([])));
+    const observer = new QueryObserver(queryClient, {
+      queryKey: executionKeys.list({ page: 1 }),
+      queryFn,
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    await advance(0);
+    FakeWebSocket.latest().open();
+    // The deploy panel read the new execution's detail before the socket announced it.
+    const execution = buildExecution({ id: 7, seq: 1, status: 'PENDING' });
+    queryClient.setQueryData(executionKeys.detail(7), execution);
+
+    FakeWebSocket.latest().receive({ type: 'task.status', execution_id: 7, seq: 2, execution });
+    await advance(1000);
+
+    expect(queryFn).toHaveBeenCalledTimes(2);
+    unsubscribe();
+  });
+
   it('passes notifications to listeners', async () => {
     start();
     const listener = vi.fn();

@@ -18,7 +18,7 @@ import {
   applyProgress,
   invalidateListsExcluding,
   invalidateListsFor,
-  isCached,
+  isListed,
   observedActiveIds,
 } from '@/lib/executions/cache';
 import { getExecutionLogs } from '@/lib/executions/get-execution-logs';
@@ -353,7 +353,7 @@ export class LiveClient {
   }
 
   private handleSnapshot(execution: Execution): void {
-    const known = this.seqs.has(execution.id) || isCached(this.queryClient, execution.id);
+    const known = isListed(this.queryClient, execution.id);
     if (!this.isNewSeq(execution.id, execution.seq)) return;
     applyExecution(this.queryClient, execution);
     if (known) this.changedExecutions.push(execution);
