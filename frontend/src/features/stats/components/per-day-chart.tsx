@@ -24,7 +24,7 @@ export function PerDayChart({ days, label }: { days: StatsDay[]; label: string }
         <Legend />
         <Bar dataKey="success" name="Succeeded" stackId="day" fill={COLORS.success} />
         <Bar dataKey="failure" name="Failed" stackId="day" fill={COLORS.failure} />
-        <Bar dataKey="other" name="Other" stackId="day" fill={COLORS.other} />
+        <Bar dataKey="other" name="Cancelled or running" stackId="day" fill={COLORS.other} />
       </BarChart>
       <figcaption className="visually-hidden">{label}</figcaption>
     </figure>

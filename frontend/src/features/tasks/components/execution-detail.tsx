@@ -67,12 +67,17 @@ export function ExecutionDetail({ executionId }: ExecutionDetailProps) {
   );
 }
 
+const OUTCOME_HEADINGS: Partial<Record<Execution['status'], string>> = {
+  SUCCESS: 'Result',
+  REVOKED: 'Cancelled',
+};
+
 function Outcome({ execution }: { execution: Execution }) {
   if (execution.is_active) return null;
   const headingId = `outcome-${execution.id}`;
   return (
     <section className="panel" aria-labelledby={headingId}>
-      <h2 id={headingId}>{execution.status === 'SUCCESS' ? 'Result' : 'Error'}</h2>
+      <h2 id={headingId}>{OUTCOME_HEADINGS[execution.status] ?? 'Error'}</h2>
       {execution.error && (
         <pre className="code-block code-error" role="alert">
           {execution.error}
