@@ -52,7 +52,7 @@ test('a slow deployment is cancelled from the task list after a confirmation; it
   await row.getByRole('link', { name: label }).click();
   await expect(page).toHaveURL(new RegExp(`/tasks/${launched.execution_id}$`));
   await expect(page.getByRole('heading', { level: 1, name: label })).toContainText('Cancelled');
-  await expect(page.getByRole('heading', { name: 'Error' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Cancelled', level: 2 })).toBeVisible();
   await expect(page.getByRole('button', { name: `Cancel ${label}` })).toHaveCount(0);
   await snap('task-detail-cancelled');
 

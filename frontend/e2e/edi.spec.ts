@@ -77,7 +77,8 @@ test('EDI files dropped and picked on /edi are imported live: the gauge reaches 
     dropped.map((file) => ({ name: file.name, base64: readFileSync(file.path).toString('base64') })),
   );
   await zone.dispatchEvent('dragenter', { dataTransfer });
-  await expect(zone).toContainText('Drop the files to add them');
+  await expect(zone).toContainText('Release to add them');
+  await expect(zone).toHaveClass(/edi-dropzone-over/);
   await zone.dispatchEvent('drop', { dataTransfer });
   await expect(upload.getByRole('heading', { name: /^2 files selected/ })).toBeVisible();
 

@@ -16,6 +16,8 @@ import { WorkersRoute } from './routes/workers';
 
 // The stats page carries the chart library: its own chunk, fetched when first visited.
 const StatsRoute = lazy(() => import('./routes/stats'));
+// The EDI page (upload, gauge, tables) too: only those who import invoices load it.
+const EdiRoute = lazy(() => import('./routes/edi'));
 
 const router = createBrowserRouter([
   {
@@ -43,6 +45,14 @@ const router = createBrowserRouter([
           { path: 'templates', element: <TemplatesRoute /> },
           { path: 'deploy', element: <DeployRoute /> },
           { path: 'deploy/:historyId', element: <DeploymentRoute /> },
+          {
+            path: 'edi',
+            element: (
+              <Suspense fallback={<Loading label="Loading the EDI page…" />}>
+                <EdiRoute />
+              </Suspense>
+            ),
+          },
         ],
       },
       { path: '*', element: <NotFoundRoute /> },

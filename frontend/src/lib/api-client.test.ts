@@ -30,6 +30,22 @@ describe('api client', () => {
     expect(init.body).toBe(JSON.stringify({ name: 'x' }));
   });
 
+  it('sends a FormData as is (multipart), without a JSON Content-Type', async () => {
+    document.cookie = 'csrftoken=abc123; path=/';
+    const fetchMock = mockFetch({ 'POST /api/uploads/': { status: 202, body: { ok: true } } });
+    const form = new FormData();
+    form.append('files', new File(['a'], 'a.edi'));
+    form.append('files', new File(['b'], 'b.edi'));
+
+    await api.post('/api/uploads/', form);
+
+    const init = lastInit(fetchMock);
+    expect(init.body).toBe(form);
+    const headers = new Headers(init.headers);
+    expect(headers.has('Content-Type')).toBe(false);
+    expect(headers.get('X-CSRFToken')).toBe('abc123');
+  });
+
   it('does not send the CSRF header on GET and encodes query params', async () => {
     document.cookie = 'csrftoken=abc123; path=/';
     const fetchMock = mockFetch({ 'GET /api/things/?status=SUCCESS&page=2': { body: [] } });

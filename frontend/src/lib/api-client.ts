@@ -1,6 +1,7 @@
 /**
- * The one fetch wrapper of the app: same-origin session cookies, JSON in and out, Django's
- * CSRF header on unsafe methods, and an ApiError for every non-2xx answer.
+ * The one fetch wrapper of the app: same-origin session cookies, JSON in and out (a FormData
+ * body is sent as multipart), Django's CSRF header on unsafe methods, and an ApiError for
+ * every non-2xx answer.
  */
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -65,7 +66,7 @@ export async function request<T>(
     method,
     credentials: 'same-origin',
     headers: buildHeaders(method, options),
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    body: encodeBody(options.body),
     signal: options.signal,
   });
   const body = await parseBody(response);
@@ -133,9 +134,18 @@ function buildUrl(path: string, params?: QueryParams): string {
   return `${path}${path.includes('?') ? '&' : '?'}${query}`;
 }
 
+/** JSON, except a FormData (a multipart upload), which goes as is. */
+function encodeBody(body: unknown): BodyInit | undefined {
+  if (body === undefined) return undefined;
+  return body instanceof FormData ? body : JSON.stringify(body);
+}
+
 function buildHeaders(method: string, options: RequestOptions): Headers {
   const headers = new Headers({ Accept: 'application/json' });
-  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
+  // A FormData gets its multipart Content-Type, with the boundary, from fetch itself.
+  if (options.body !== undefined && !(options.body instanceof FormData)) {
+    headers.set('Content-Type', 'application/json');
+  }
   if (!SAFE_METHODS.has(method.toUpperCase())) {
     const token = getCookie('csrftoken');
     if (token) headers.set('X-CSRFToken', token);

@@ -50,6 +50,7 @@ describe('AppRoot', () => {
       'Tasks',
       'Templates',
       'Deploy',
+      'EDI',
       'Stats',
     ]);
     expect(screen.getByText('ana')).toBeInTheDocument();

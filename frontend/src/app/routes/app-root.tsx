@@ -14,6 +14,7 @@ const NAV: NavItem[] = [
   { to: '/', label: 'Tasks', end: true },
   { to: '/templates', label: 'Templates' },
   { to: '/deploy', label: 'Deploy' },
+  { to: '/edi', label: 'EDI' },
   { to: '/stats', label: 'Stats' },
 ];
 const STAFF_NAV: NavItem[] = [...NAV, { to: '/workers', label: 'Workers' }];

@@ -1,0 +1,6 @@
+import { EdiPage } from '@/features/edi/components/edi-page';
+
+/** Loaded on demand (React.lazy), like the stats page: the main bundle stays small. */
+export default function EdiRoute() {
+  return <EdiPage />;
+}
