@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
-import requests
 
-from stack.redis import EmbeddedRedis, free_port
-from testing.live import LiveProcess, wait_until
+from stack.redis import EmbeddedRedis
+from testing.live import LiveProcess, LiveServer, wait_until
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 BACKEND_DIR = REPO_DIR / "backend"
@@ -58,31 +57,13 @@ class Worker(LiveProcess):
         return [self.pid, *(p.pid for p in psutil.Process(self.pid).children(recursive=True))]
 
 
-class Daphne(LiveProcess):
+class Daphne(LiveServer):
     """One daphne (one web process), with `ulimit -n` raised for thousands of sockets."""
 
     def __init__(self, log: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        command = (f"ulimit -n {DAPHNE_FD_LIMIT} && exec {sys.executable} -m daphne "
-                   f"-b 127.0.0.1 -p {self.port} bench.asgi:application")  # fmt: skip
-        super().__init__(["bash", "-c", command], env, log)
-        wait_until(self.ready, timeout=60, interval=0.2, what="daphne to answer")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def ready(self) -> bool:
-        if not self.alive():
-            raise RuntimeError(f"daphne exited:\n{self.output()[-3000:]}")
-        try:
-            return requests.get(f"{self.url}/api/health/", timeout=3).status_code in (200, 503)
-        except requests.RequestException:
-            return False
+        super().__init__(
+            log, application="bench.asgi:application", env=env, fd_limit=DAPHNE_FD_LIMIT
+        )
 
     def rss(self) -> int:
         return int(psutil.Process(self.pid).memory_info().rss)

@@ -8,6 +8,7 @@ is what they see, and the other way round.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -123,11 +124,23 @@ class LiveWorker(LiveProcess):
 
 
 class LiveServer(LiveProcess):
-    def __init__(self, log: Path, **env: str) -> None:
+    """daphne on a free port; `fd_limit` raises its `ulimit -n` (for thousands of sockets)."""
+
+    def __init__(
+        self,
+        log: Path,
+        *,
+        application: str = "config.asgi:application",
+        env: dict[str, str] | None = None,
+        fd_limit: int | None = None,
+        **extra_env: str,
+    ) -> None:
         self.port = free_port()
-        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-                "config.asgi:application"]  # fmt: skip
-        super().__init__(argv, process_env(**env), log)
+        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                  application]  # fmt: skip
+        if fd_limit is not None:
+            daphne = ["bash", "-c", f"ulimit -n {fd_limit} && exec {shlex.join(daphne)}"]
+        super().__init__(daphne, env if env is not None else process_env(**extra_env), log)
         wait_until(self.ready, timeout=60, interval=0.2, what="daphne to answer")
 
     @property
