@@ -19,7 +19,7 @@ from task_manager import cluster, services
 from task_manager.flower import FlowerService, cache_delete
 from task_manager.models import AuditRecord, TaskExecution
 from task_manager.tests.factories import DEMO_TASK
-from testing.live import LiveFlower, LiveServer, LiveWorker, wait_until
+from testing.live import LiveFlower, LiveServer, LiveWorker, process_env, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -276,7 +276,8 @@ def flower_daphne(
 ) -> Iterator[LiveServer]:
     with django_db_blocker.unblock():
         server = LiveServer(
-            tmp_path_factory.mktemp("flower-daphne") / "daphne.log", **live_flower.settings()
+            tmp_path_factory.mktemp("flower-daphne") / "daphne.log",
+            env=process_env(**live_flower.settings()),
         )
     yield server
     server.stop()
