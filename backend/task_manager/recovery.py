@@ -88,7 +88,10 @@ def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> No
             fail(execution, f"Timeout: not started within {timeout}s")
             report.failed += 1
         elif execution.queued_at is None:
-            report.sent += services.send_execution(execution.pk)
+            # Never sent (the broker was down at launch). A launch still on its way to the
+            # broker looks the same for a moment: sending it too would run it twice.
+            if age > settings.TASKPULSE_UNSENT_GRACE_SECONDS:
+                report.sent += services.send_execution(execution.pk)
         elif (now - execution.queued_at).total_seconds() > requeue_after:
             stale.append(execution)
     if not stale:

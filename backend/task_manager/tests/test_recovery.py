@@ -66,7 +66,8 @@ def test_pending_executions(user: User, settings, quiet: list[int]) -> None:
     settings.TASKPULSE_PENDING_REQUEUE_AFTER = 120
     settings.TASKPULSE_PENDING_TIMEOUT = 3600
     settings.TASKPULSE_MAX_REQUEUES = 2
-    never_sent = execution(user, "never-sent", age=5)
+    never_sent = execution(user, "never-sent", age=20)
+    execution(user, "being-sent", age=2)  # a launch on its way to the broker
     fresh = execution(user, "fresh", age=30, queued_age=30)
     waiting = execution(user, "in-queue", age=500, queued_age=500)
     lost = execution(user, "lost", age=500, queued_age=500)
