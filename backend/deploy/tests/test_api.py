@@ -394,6 +394,26 @@ def test_launching_the_template_creates_a_deployment(
     assert history.execution.kwargs == {"history_id": history.pk}
 
 
+@pytest.mark.parametrize("ip_address", ["192.0.2.30", ""])
+def test_a_deployment_can_be_retried_from_its_template_with_its_own_params(
+    api: APIClient, deploy_template: TaskTemplate, ip_address: str
+) -> None:
+    """The front end's Retry: the execution's params, launched again through the template."""
+    first = api.post(DEPLOYMENTS, params(ip_address=ip_address), format="json").json()
+    execution = api.get(f"/api/tasks/executions/{first['execution_id']}/").json()
+
+    retry = api.post(
+        f"/api/tasks/templates/{execution['template_id']}/launch/",
+        {"params": execution["params"]},
+        format="json",
+    )
+
+    assert retry.status_code == 201, retry.json()
+    assert retry.json()["params"] == execution["params"]
+    second = DeploymentHistory.objects.get(execution_id=retry.json()["id"])
+    assert (second.hostname, second.ip_address or "") == (params()["hostname"], ip_address)
+
+
 def test_the_template_launch_validates_like_the_api(
     api: APIClient, deploy_template: TaskTemplate
 ) -> None:
