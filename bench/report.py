@@ -65,6 +65,11 @@ def ratio(key: str, better: str | None, results: dict[str, Any]) -> tuple[float,
     return None
 
 
+def describe(advantage: float) -> str:
+    """'2.1x better' or '3.3x worse': an advantage below 1 is a loss, said as one."""
+    return f"{advantage:.1f}x better" if advantage >= 1 else f"{1 / advantage:.1f}x worse"
+
+
 def markdown(results: dict[str, Any]) -> str:
     meta = results.get("meta", {})
     lines = [
@@ -80,7 +85,7 @@ def markdown(results: dict[str, Any]) -> str:
         if ours is None and peer is None:
             continue
         r = ratio(key, better, results)
-        shown = f"{r[0]:.1f}x {r[1]}" if r else ""
+        shown = f"{describe(r[0])} ({r[1]} is better)" if r else ""
         lines.append(f"| {label} | {fmt(ours)} | {fmt(peer)} | {shown} |")
     notes = meta.get("notes") or []
     if notes:
@@ -93,7 +98,9 @@ def ratio_lines(results: dict[str, Any]) -> list[str]:
     for key, _label, better in ROWS:
         r = ratio(key, better, results)
         if r:
-            out.append(f"  {key}: TaskPulse {r[0]:.1f}x {r[1]} than celery-progress")
+            out.append(
+                f"  {key}: TaskPulse {describe(r[0])} than celery-progress ({r[1]} is better)"
+            )
     return out
 
 
