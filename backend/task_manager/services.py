@@ -266,8 +266,8 @@ def execution_register_published(
     )  # fmt: skip
     if created:
         transaction.on_commit(lambda: publish_status(execution.pk))
-    else:
-        TaskExecution.objects.filter(pk=execution.pk).update(queued_at=timezone.now())
+    # An existing row was created by execution_launch or fan_out: send_execution sets its
+    # queued_at once the broker has the message (not here, before the send may fail).
     return execution
 
 
