@@ -145,9 +145,9 @@ class ProgressReporter:
         with self._lock:
             self._scheduled = False
             change, self._pending = self._pending, Change()
-            self._last_flush = time.monotonic()
             if change.is_empty():
-                return
+                return  # nothing written: the next report may go out at once
+            self._last_flush = time.monotonic()
             applied = services.execution_apply(self.execution_id, change)
             self._cancelled = self._cancelled or applied.cancel_requested
 

@@ -45,6 +45,19 @@ def test_a_burst_of_reports_is_one_write_with_the_last_state(
     assert execution.seq == 2 + 8  # two state writes, eight log lines
 
 
+@pytest.mark.django_db
+def test_a_flush_that_writes_nothing_does_not_hold_back_the_first_report(user: User) -> None:
+    # run_tracked checks for a cancel (an empty flush) just before the task's first report:
+    # that report must still be written at once, not a coalescing interval later.
+    execution = running_execution(user)
+    reporter = ProgressReporter(execution.pk, interval=60)
+    reporter.check_cancelled()
+    reporter.step(1, 10, "first")
+
+    execution.refresh_from_db()
+    assert (execution.current_step, execution.message) == (1, "first")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_last_state_is_delivered_even_when_the_task_goes_quiet(user: User) -> None:
     execution = running_execution(user)
