@@ -148,6 +148,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set: a new connection per task (a new server process on PostgreSQL) cost more
+# than the task itself (make bench). task_manager.signals runs close_old_connections()
+# around every task instead, which honours CONN_MAX_AGE and CONN_HEALTH_CHECKS.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
     "taskpulse-recovery": {"task": "task_manager.recover_executions", "schedule": 60.0},
     "taskpulse-retention": {"task": "task_manager.purge_old_executions", "schedule": 3600.0},
