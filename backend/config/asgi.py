@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels.
+
+Conditional polls of an execution that has not changed are answered in front of Django
+(task_manager.api.polls); every other request goes through it.
+"""
 
 import os
 
@@ -10,12 +14,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from task_manager.api.polls import ConditionalPolls  # noqa: E402
 from task_manager.auth import TokenAuthMiddlewareStack, origin_validated  # noqa: E402
 from task_manager.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ConditionalPolls(django_asgi_app),
         # AllowedHostsOriginValidator's rules, with 4403 for a foreign Origin.
         "websocket": origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

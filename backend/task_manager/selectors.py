@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from task_manager.models import (
     ACTIVE_STATUSES,
@@ -26,6 +28,32 @@ def execution_visible_to(*, user: User) -> QuerySet[TaskExecution]:
     if getattr(user, "is_staff", False):
         return queryset
     return queryset.filter(user_id=user.pk)
+
+
+def execution_seq_visible_to(*, user: User, execution_id: int) -> int | None:
+    """The execution's seq (its ETag), or None when it does not exist or is not theirs."""
+    visible = execution_visible_to(user=user).select_related(None)
+    return visible.filter(pk=execution_id).values_list("seq", flat=True).first()
+
+
+def execution_seq_for_token(*, key: str, execution_id: int) -> int | None:
+    """execution_seq_visible_to for the active user of a DRF token, in one statement.
+
+    For conditional polls (api.polls), hundreds a second: the token's lookup and the
+    visibility rule above (staff: every execution; a user: their own) in one query, not two
+    ORM queries (~1 ms of query building per poll). test_polls pins both to one answer.
+    """
+    quote = connection.ops.quote_name
+    execution, token, user = (quote(m._meta.db_table) for m in (TaskExecution, Token, User))
+    sql = (
+        f"SELECT e.seq FROM {execution} e JOIN {token} t ON t.key = %s "  # noqa: S608 - names from _meta
+        f"JOIN {user} u ON u.id = t.user_id "
+        "WHERE e.id = %s AND u.is_active AND (u.is_staff OR e.user_id = u.id)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, execution_id])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def execution_list_for_user(*, user: User, module: str | None = None) -> QuerySet[TaskExecution]:

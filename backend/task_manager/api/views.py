@@ -23,8 +23,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from kombu.exceptions import OperationalError as BrokerError
@@ -59,6 +58,7 @@ from task_manager.api.filters import (
     ExecutionFilterSerializer,
     filter_executions,
 )
+from task_manager.api.polls import CACHE_CONTROL, VARY, etag_matches, execution_etag
 from task_manager.models import TaskExecution, TaskNotification, TaskTemplate
 
 # --- shared plumbing ---------------------------------------------------------------------
@@ -134,28 +134,23 @@ class ExecutionListView(ListAPIView, VisibleExecutionsView):
     pagination_class = Pagination
 
 
-def execution_etag(execution_id: int, seq: int) -> str:
-    return f'W/"{execution_id}-{seq}"'
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison (RFC 9110): `W/` prefixes do not count; `*` matches anything."""
-    wanted = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
-    return "*" in wanted or etag.removeprefix("W/") in wanted
-
-
 @extend_schema_view(
     get=extend_schema(responses={200: s.ExecutionDetailSerializer, 304: OpenApiResponse()})
 )
 class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
-    """GET executions/{id}/ with an ETag from `seq`; If-None-Match answers 304 cheaply."""
+    """GET executions/{id}/ with an ETag from `seq`; If-None-Match answers 304 cheaply.
+
+    Under ASGI, api.polls answers most 304s before they get here.
+    """
 
     serializer_class = s.ExecutionDetailSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match:
-            seq = self.get_queryset().filter(pk=kwargs["pk"]).values_list("seq", flat=True).first()
+            seq = selectors.execution_seq_visible_to(
+                user=request_user(request), execution_id=kwargs["pk"]
+            )
             if seq is None:
                 raise NotFound()
             etag = execution_etag(kwargs["pk"], seq)
@@ -171,8 +166,8 @@ class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
 
     def cache_headers(self, response: Response, etag: str) -> Response:
         response["ETag"] = etag
-        patch_cache_control(response, private=True, no_cache=True)
-        patch_vary_headers(response, ["Authorization", "Cookie"])
+        response["Cache-Control"] = CACHE_CONTROL
+        patch_vary_headers(response, VARY)
         return response
 
 
