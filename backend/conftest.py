@@ -49,11 +49,11 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_daphne(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real daphne serving config.asgi on a free port, on the test database and Redis."""
+def live_web(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The real web server serving config.asgi on a free port, on the test database and Redis."""
     from testing.live import LiveServer
 
     with django_db_blocker.unblock():
-        server = LiveServer(tmp_path_factory.mktemp("daphne") / "daphne.log")
+        server = LiveServer(tmp_path_factory.mktemp("web") / "web.log")
     yield server
     server.stop()

@@ -1,1 +1,1 @@
-"""`make bench`: TaskPulse against celery-progress on one Redis, one worker and one daphne."""
+"""`make bench`: TaskPulse against celery-progress on one Redis, one worker, one web process."""

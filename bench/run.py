@@ -1,6 +1,6 @@
 """`make bench` (python -m bench.run [--quick] [--profile] [--layers]).
 
-One run, one stack (an embedded Redis, one Celery worker, one daphne), two systems measured
+One run, one stack (an embedded Redis, one Celery worker, one web process), two systems measured
 on it with the same task shape: TaskPulse and celery-progress 0.5. Everything binds to
 127.0.0.1; every load is bounded in count and in time.
 """
@@ -97,15 +97,15 @@ class Bench:
         self.start_processes()
 
     def start_processes(self) -> None:
-        from bench.stack import Daphne, Worker
+        from bench.stack import WebServer, Worker
         from config.celery import app
 
         self.worker = Worker(BENCH_VAR / "worker.log", self.env)
         self.worker.wait_ready(app)
-        self.daphne = Daphne(BENCH_VAR / "daphne.log", self.env)
+        self.web = WebServer(BENCH_VAR / "web.log", self.env)
 
     def stop(self) -> None:
-        for name in ("daphne", "worker"):
+        for name in ("web", "worker"):
             process = getattr(self, name, None)
             if process is not None:
                 process.stop()
@@ -152,10 +152,10 @@ class Bench:
 
     def tp_targets(self, count: int) -> list[tuple[str, tuple[str, ...], Any]]:
         protocols = ("taskpulse", f"token.{self.owner_token}")
-        return [(f"{self.daphne.ws_url}/ws/tasks/", protocols, None)] * count
+        return [(f"{self.web.ws_url}/ws/tasks/", protocols, None)] * count
 
     def peer_targets(self, task_id: str, count: int) -> list[tuple[str, tuple[str, ...], Any]]:
-        return [(f"{self.daphne.ws_url}/ws/progress/{task_id}/", (), task_id)] * count
+        return [(f"{self.web.ws_url}/ws/progress/{task_id}/", (), task_id)] * count
 
     def count_finals(self, system: str, audience: Any, streams: int) -> int:
         expected = len(audience.sockets) * streams
@@ -175,7 +175,7 @@ class Bench:
         from bench.clients import Audience, peer_message, taskpulse_message
 
         plan = self.plan
-        # One daphne sends clients x updates/s frames: pace the updates so that the tier
+        # One web process sends clients x updates/s frames: pace the updates so that the tier
         # measures latency, not a backlog (1,000 clients: 2 updates/s, 2,000 frames/s).
         period = max(plan.latency_period, clients / 2000)
         kwargs = {"count": plan.latency_updates, "period": period}
@@ -232,7 +232,7 @@ class Bench:
                     start_task_tracking(task_id, name="bench.fleet", module="bench", user=user)
 
             await asyncio.to_thread(create)
-            targets = [(f"{self.daphne.ws_url}/ws/tasks/", ("taskpulse", f"token.{token}"), None)
+            targets = [(f"{self.web.ws_url}/ws/tasks/", ("taskpulse", f"token.{token}"), None)
                        for _user, token in self.users[:users]]  # fmt: skip
             await audience.open(targets, hello=True)
             name = "celery.bench_tp_fleet"
@@ -270,7 +270,7 @@ class Bench:
         for run in range(self.plan.throughput_runs):
             for mode in [m for m in ("tp0", "peer", "tp") if m.rstrip("0") in self.systems]:
                 with profiled(BENCH_VAR / "profiles", f"throughput-{mode}",
-                              [self.daphne.pid, *self.worker.pids()],
+                              [self.web.pid, *self.worker.pids()],
                               enabled=self.profile and run == 0 and mode != "tp"):  # fmt: skip
                     got = await self.stream_flat_out(session, mode, streams, seconds, big)
                 totals[mode] = [a + b for a, b in zip(totals[mode], got, strict=True)]
@@ -336,10 +336,10 @@ class Bench:
 
     async def idle_system(self, session: Any, system: str) -> None:
         from bench.clients import Audience, peer_message, taskpulse_message
-        from bench.stack import Daphne
+        from bench.stack import WebServer
 
-        main, out = self.daphne, self.tp if system == "tp" else self.peer
-        self.daphne = Daphne(BENCH_VAR / f"daphne-idle-{system}.log", self.env)
+        main, out = self.web, self.tp if system == "tp" else self.peer
+        self.web = WebServer(BENCH_VAR / f"web-idle-{system}.log", self.env)
         try:
             task_id = str(uuid.uuid4())
             handler = taskpulse_message if system == "tp" else peer_message
@@ -349,7 +349,7 @@ class Bench:
                             self.peer_targets(task_id, 1), hello=system == "tp")  # fmt: skip
             await warm.close()
             await asyncio.sleep(1.0)
-            base = self.daphne.rss()
+            base = self.web.rss()
             opened = 0
             while opened < self.plan.idle_max:
                 step = self.plan.idle_step
@@ -359,24 +359,24 @@ class Bench:
                 await audience.open(targets, hello=system == "tp", timeout=300)
                 opened = len(audience.sockets)
                 print(f"  {system:4} idle: {opened} open, RSS "
-                      f"{(self.daphne.rss() - base) / 1024 / max(1, opened):.1f} KiB/conn, "
+                      f"{(self.web.rss() - base) / 1024 / max(1, opened):.1f} KiB/conn, "
                       f"{audience.failed} failed", flush=True)  # fmt: skip
                 if opened - before < step:
                     break
             await asyncio.sleep(2.0)
-            cpu0, t0 = self.daphne.cpu_seconds(), time.monotonic()
+            cpu0, t0 = self.web.cpu_seconds(), time.monotonic()
             await asyncio.sleep(5.0)
-            cpu = (self.daphne.cpu_seconds() - cpu0) / (time.monotonic() - t0) * 100
+            cpu = (self.web.cpu_seconds() - cpu0) / (time.monotonic() - t0) * 100
             out.update(
                 idle_connections=opened,
-                kib_per_connection=round((self.daphne.rss() - base) / 1024 / max(1, opened), 1),
+                kib_per_connection=round((self.web.rss() - base) / 1024 / max(1, opened), 1),
                 idle_cpu_percent=round(cpu, 1),
                 fanout_ms_all=await self.fan_out(audience, system, task_id),
             )  # fmt: skip
             await audience.close()
         finally:
-            self.daphne.stop()
-            self.daphne = main
+            self.web.stop()
+            self.web = main
 
     async def fan_out(self, audience: Any, system: str, task_id: str) -> float | None:
         """Time from one report to its receipt by the last of the open clients (median of 3)."""
@@ -406,7 +406,7 @@ class Bench:
 
         from bench.clients import hammer
 
-        plan, base = self.plan, self.daphne.url
+        plan, base = self.plan, self.web.url
         detail = f"{base}/api/tasks/executions/{self.last_tp_execution}/"
         auth = {"Authorization": f"Token {self.owner_token}"}
         etag = requests.get(detail, headers=auth, timeout=10).headers["ETag"]
@@ -478,7 +478,7 @@ class Bench:
             for title, step in steps:
                 print(f"bench: {title}", flush=True)
                 began = time.monotonic()
-                pids = [self.daphne.pid, *self.worker.pids()]
+                pids = [self.web.pid, *self.worker.pids()]
                 name = title.split(")")[0].strip("(")
                 with profiled(BENCH_VAR / "profiles", name, pids,
                               enabled=self.profile and name in ("a",)):  # fmt: skip

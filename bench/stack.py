@@ -1,4 +1,4 @@
-"""The bench's own processes: an embedded Redis, one Celery worker, daphne; all on loopback."""
+"""The bench's own processes: an embedded Redis, one Celery worker, one web process (loopback)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from testing.live import LiveProcess, LiveServer, wait_until
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 BACKEND_DIR = REPO_DIR / "backend"
-DAPHNE_FD_LIMIT = 20_000
+WEB_FD_LIMIT = 20_000
 WORKER_CONCURRENCY = 2
 
 
@@ -57,13 +57,11 @@ class Worker(LiveProcess):
         return [self.pid, *(p.pid for p in psutil.Process(self.pid).children(recursive=True))]
 
 
-class Daphne(LiveServer):
-    """One daphne (one web process), with `ulimit -n` raised for thousands of sockets."""
+class WebServer(LiveServer):
+    """One web process as `make run` starts it, with `ulimit -n` raised for thousands of sockets."""
 
     def __init__(self, log: Path, env: dict[str, str]) -> None:
-        super().__init__(
-            log, application="bench.asgi:application", env=env, fd_limit=DAPHNE_FD_LIMIT
-        )
+        super().__init__(log, application="bench.asgi:application", env=env, fd_limit=WEB_FD_LIMIT)
 
     def rss(self) -> int:
         return int(psutil.Process(self.pid).memory_info().rss)

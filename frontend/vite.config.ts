@@ -3,9 +3,9 @@ import { fileURLToPath, URL } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
-// The Django/daphne web process serves /api, /ws and /flower; in development Vite proxies
-// them so the browser sees one origin (session and CSRF cookies, WebSocket Origin checks).
-// The Host header is kept as the browser sent it (no changeOrigin) so Django's CSRF Origin
+// The web process (uvicorn: Django and Channels) serves /api, /ws and /flower; in development
+// Vite proxies them so the browser sees one origin (session and CSRF cookies, WebSocket
+// Origin checks). The Host header is kept as the browser sent it (no changeOrigin) so Django's CSRF Origin
 // check compares like with like.
 const backend = `http://127.0.0.1:${process.env.WEB_PORT ?? '8000'}`;
 

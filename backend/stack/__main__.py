@@ -1,7 +1,7 @@
 """`python -m stack run` (make run) and `python -m stack exec -- CMD` (make test).
 
 run:  preflight, embedded Redis when REDIS_URL is unset, migrate, ensure the admin user,
-      then supervise daphne, a Celery worker, Celery beat and Flower until Ctrl-C.
+      then supervise the web server (uvicorn), a Celery worker, Celery beat and Flower until Ctrl-C.
 exec: run CMD with REDIS_URL pointing at a Redis (an embedded one when unset).
 """
 
@@ -21,6 +21,7 @@ from config.env import VAR_DIR, Env, EnvError
 from stack.preflight import PreflightError, check_env, check_port_free, check_redis_reachable
 from stack.redis import EmbeddedRedis, EmbeddedRedisError
 from stack.supervisor import Program, Supervisor
+from stack.web import web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 # Flower keeps this many tasks in memory (its default, 100000, grows it without need:
@@ -77,8 +78,8 @@ def programs(env: Env) -> list[Program]:
     celery = [python, "-m", "celery", "-A", "config"]
     flower = urlsplit(os.environ["FLOWER_URL"])
     return [
-        Program("web", [python, "-m", "daphne", "-b", env.text("WEB_HOST", "127.0.0.1"),
-                        "-p", str(env.port("WEB_PORT", default=8000)), "config.asgi:application"]),
+        Program("web", web_argv(env.text("WEB_HOST", "127.0.0.1"),
+                                env.port("WEB_PORT", default=8000))),
         Program("worker", [*celery, "worker", "-E", "-l", "INFO", "-n", "worker1@%h",
                            "--concurrency", str(env.integer("TASKPULSE_WORKER_CONCURRENCY",
                                                         default=2, minimum=1))],

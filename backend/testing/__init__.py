@@ -1,1 +1,1 @@
-"""Test support: real processes (Celery worker, daphne) against the test database."""
+"""Test support: real processes (Celery worker, web server) against the test database."""

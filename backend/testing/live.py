@@ -1,6 +1,6 @@
 """Real processes for end-to-end tests, sharing the test database and the test Redis.
 
-The test process owns the database (pytest-django creates it); a worker or daphne started
+The test process owns the database (pytest-django creates it); a worker or web server started
 here gets a DATABASE_URL naming that same database, so what a transactional test commits
 is what they see, and the other way round.
 """
@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from stack.redis import free_port
+from stack.web import APPLICATION, web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 
@@ -124,24 +125,24 @@ class LiveWorker(LiveProcess):
 
 
 class LiveServer(LiveProcess):
-    """daphne on a free port; `fd_limit` raises its `ulimit -n` (for thousands of sockets)."""
+    """The web server as `make run` starts it, on a free port; `fd_limit` raises its
+    `ulimit -n` (for thousands of sockets)."""
 
     def __init__(
         self,
         log: Path,
         *,
-        application: str = "config.asgi:application",
+        application: str = APPLICATION,
         env: dict[str, str] | None = None,
         fd_limit: int | None = None,
         **extra_env: str,
     ) -> None:
         self.port = free_port()
-        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-                  application]  # fmt: skip
+        argv = web_argv("127.0.0.1", self.port, application=application)
         if fd_limit is not None:
-            daphne = ["bash", "-c", f"ulimit -n {fd_limit} && exec {shlex.join(daphne)}"]
-        super().__init__(daphne, env if env is not None else process_env(**extra_env), log)
-        wait_until(self.ready, timeout=60, interval=0.2, what="daphne to answer")
+            argv = ["bash", "-c", f"ulimit -n {fd_limit} && exec {shlex.join(argv)}"]
+        super().__init__(argv, env if env is not None else process_env(**extra_env), log)
+        wait_until(self.ready, timeout=60, interval=0.2, what="the web server to answer")
 
     @property
     def url(self) -> str:
@@ -153,7 +154,7 @@ class LiveServer(LiveProcess):
 
     def ready(self) -> bool:
         if not self.alive():
-            raise AssertionError(f"daphne exited:\n{self.output()[-3000:]}")
+            raise AssertionError(f"the web server exited:\n{self.output()[-3000:]}")
         try:
             return requests.get(f"{self.url}/api/health/", timeout=3).status_code == 200
         except requests.RequestException:

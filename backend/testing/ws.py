@@ -1,4 +1,4 @@
-"""A small synchronous WebSocket client for end-to-end tests against a live daphne."""
+"""A small synchronous WebSocket client for end-to-end tests against a live web server."""
 
 from __future__ import annotations
 

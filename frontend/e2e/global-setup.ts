@@ -1,7 +1,7 @@
 /**
  * Starts the real product for the browser tests, exactly as `make run` does:
- * `python -m stack run` (preflight, embedded Redis, migrate, the admin user, then daphne, a
- * Celery worker, beat and Flower), on free ports, with every file of its own (SQLite
+ * `python -m stack run` (preflight, embedded Redis, migrate, the admin user, then the web
+ * server, a Celery worker, beat and Flower), on free ports, with every file of its own (SQLite
  * database, Redis data, secrets) in a fresh temporary folder. Then it adds the non-staff
  * users the tests log in as. The global teardown stops it with SIGINT, as Ctrl-C would.
  */

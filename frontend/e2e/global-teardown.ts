@@ -1,6 +1,6 @@
 /**
  * Stops the stack of the global setup as a user would (SIGINT, like Ctrl-C: the supervisor
- * stops daphne, the worker, beat, Flower and the embedded Redis, and says "all processes
+ * stops the web server, the worker, beat, Flower and the embedded Redis, and says "all processes
  * stopped"), waits for it, and checks that nothing it started is left running. Only when it
  * is still there after 30 s are its process groups killed, and the run then fails.
  */

@@ -16,7 +16,6 @@ WEB_PORT = env.port("WEB_PORT", default=8000)
 SECRET_KEY = env.text("SECRET_KEY")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,4 +1,4 @@
-"""End to end: deployments through a real daphne, run by a real Celery worker, watched by a
+"""End to end: deployments through the real web server, run by a real Celery worker, watched by a
 real WebSocket client."""
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ def ana() -> User:
 
 
 @pytest.fixture
-def session(live_worker: Any, live_daphne: LiveServer, ana: User) -> Iterator[Session]:
-    session = Session(live_daphne, ana)
+def session(live_worker: Any, live_web: LiveServer, ana: User) -> Iterator[Session]:
+    session = Session(live_web, ana)
     yield session
     session.ws.close()
 
@@ -241,7 +241,7 @@ def test_past_the_rate_the_launch_is_429_with_retry_after(
     live_worker: Any, ana: User, tmp_path: Path
 ) -> None:
     headers = {"Authorization": f"Token {Token.objects.create(user=ana).key}"}
-    with running(LiveServer(tmp_path / "daphne.log", TASKPULSE_DEPLOY_RATE="3/min")) as server:
+    with running(LiveServer(tmp_path / "web.log", TASKPULSE_DEPLOY_RATE="3/min")) as server:
         assert isinstance(server, LiveServer)
         launched = [
             requests.post(f"{server.url}/api/deploy/deployments/", json=params(hostname=f"w{n}"),

@@ -1,4 +1,4 @@
-"""`python -m stack run` as `make run` starts it: real Redis, daphne, worker, beat, Flower."""
+"""`python -m stack run` as `make run` starts it: real Redis, web server, worker, beat, Flower."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_run_brings_every_process_up_and_one_sigint_leaves_none_behind(tmp_path:
     assert body.get("status") == "ok", output[-3000:]
     assert body["workers"] >= 1
     assert login.status_code == 200
-    for part in ("redis-server", "daphne", "worker", "beat", "flower"):
+    for part in ("redis-server", "uvicorn", "worker", "beat", "flower"):
         assert part in names
     assert process.returncode == 0
     assert "all processes stopped" in output

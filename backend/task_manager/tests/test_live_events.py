@@ -1,4 +1,4 @@
-"""End to end: a real Celery worker, a real daphne and a real WebSocket client, on Redis."""
+"""End to end: a real Celery worker, the real web server and a real WebSocket client, on Redis."""
 
 from __future__ import annotations
 
@@ -36,9 +36,9 @@ def connect(server: LiveServer, token: str) -> WsClient:
 
 
 def test_events_arrive_in_order_with_seq_growing_by_one_and_rest_matches(
-    live_worker, live_daphne: LiveServer, ana: User, ana_token: str
+    live_worker, live_web: LiveServer, ana: User, ana_token: str
 ) -> None:
-    client = connect(live_daphne, ana_token)
+    client = connect(live_web, ana_token)
     # A countdown keeps it PENDING while the client subscribes: from then on nothing is
     # superseded by the subscribe snapshot, so every seq must arrive, once and in order.
     execution = services.execution_launch(
@@ -73,7 +73,7 @@ def test_events_arrive_in_order_with_seq_growing_by_one_and_rest_matches(
     assert logged == [f"step {n} started" for n in range(1, 5)] + ["all steps done"]
 
     detail = requests.get(
-        f"{live_daphne.url}/api/tasks/executions/{execution.pk}/",
+        f"{live_web.url}/api/tasks/executions/{execution.pk}/",
         headers={"Authorization": f"Token {ana_token}"},
         timeout=5,
     ).json()
@@ -81,10 +81,10 @@ def test_events_arrive_in_order_with_seq_growing_by_one_and_rest_matches(
 
 
 def test_resubscribe_with_since_seq_gets_exactly_what_was_missed(
-    live_worker, live_daphne: LiveServer, ana: User, ana_token: str
+    live_worker, live_web: LiveServer, ana: User, ana_token: str
 ) -> None:
     execution = launch_demo(ana, steps=8, step_seconds=0.25)
-    first = connect(live_daphne, ana_token)
+    first = connect(live_web, ana_token)
     first.send({"action": "subscribe", "execution_id": execution.pk, "since_seq": 0})
     seen = first.recv_until(lambda m: m["type"] == "task.log" and m["lines"][-1]["seq"] >= 4)
     first.close()
@@ -92,7 +92,7 @@ def test_resubscribe_with_since_seq_gets_exactly_what_was_missed(
     last_seen = max(before)
     wait_until(lambda: TaskLogLine.objects.filter(execution=execution).count() >= 5, what="a gap")
 
-    second = connect(live_daphne, ana_token)
+    second = connect(live_web, ana_token)
     second.send({"action": "subscribe", "execution_id": execution.pk, "since_seq": last_seen})
     after_messages = second.recv_until(is_final_status(execution.pk))
     second.drain(0.3)
@@ -106,11 +106,11 @@ def test_resubscribe_with_since_seq_gets_exactly_what_was_missed(
 
 
 def test_other_users_get_none_of_the_events(
-    live_worker, live_daphne: LiveServer, ana: User, ana_token: str
+    live_worker, live_web: LiveServer, ana: User, ana_token: str
 ) -> None:
     bob = User.objects.create_user("bob", password="bob-password-1")
-    bob_client = connect(live_daphne, Token.objects.create(user=bob).key)
-    ana_client = connect(live_daphne, ana_token)
+    bob_client = connect(live_web, Token.objects.create(user=bob).key)
+    ana_client = connect(live_web, ana_token)
 
     execution = launch_demo(ana, steps=2, step_seconds=0.1)
     ana_client.recv_until(is_final_status(execution.pk))
@@ -119,7 +119,7 @@ def test_other_users_get_none_of_the_events(
 
     assert bob_messages == [{"type": "error", "detail": f"execution {execution.pk} not found"}]
     detail = requests.get(
-        f"{live_daphne.url}/api/tasks/executions/{execution.pk}/",
+        f"{live_web.url}/api/tasks/executions/{execution.pk}/",
         headers={"Authorization": f"Token {Token.objects.get(user=bob).key}"},
         timeout=5,
     )
@@ -128,40 +128,40 @@ def test_other_users_get_none_of_the_events(
     bob_client.close()
 
 
-def test_unauthenticated_socket_is_closed_4401(live_daphne: LiveServer) -> None:
-    anonymous = WsClient(live_daphne.ws_url, origin=f"http://127.0.0.1:{live_daphne.port}")
+def test_unauthenticated_socket_is_closed_4401(live_web: LiveServer) -> None:
+    anonymous = WsClient(live_web.ws_url, origin=f"http://127.0.0.1:{live_web.port}")
     anonymous.send({"action": "subscribe", "execution_id": 1})
     assert anonymous.close_code() == 4401
 
-    bad_token = WsClient(live_daphne.ws_url, token="not-a-token")
+    bad_token = WsClient(live_web.ws_url, token="not-a-token")
     assert bad_token.close_code() == 4401
 
 
-def test_foreign_origin_is_closed_4403(live_daphne: LiveServer) -> None:
-    client = WsClient(live_daphne.ws_url, origin="https://evil.example")
+def test_foreign_origin_is_closed_4403(live_web: LiveServer) -> None:
+    client = WsClient(live_web.ws_url, origin="https://evil.example")
     assert client.close_code() == 4403
 
 
-def test_token_as_subprotocol_authenticates(live_daphne: LiveServer, ana_token: str) -> None:
-    client = WsClient(live_daphne.ws_url, subprotocols=["taskpulse", f"token.{ana_token}"])
+def test_token_as_subprotocol_authenticates(live_web: LiveServer, ana_token: str) -> None:
+    client = WsClient(live_web.ws_url, subprotocols=["taskpulse", f"token.{ana_token}"])
     assert client.connection.subprotocol == "taskpulse"
     assert client.recv()["user"]["username"] == "ana"
     client.close()
 
 
-def test_session_cookie_authenticates_a_browser(live_daphne: LiveServer, ana: User) -> None:
+def test_session_cookie_authenticates_a_browser(live_web: LiveServer, ana: User) -> None:
     session = requests.Session()
-    session.get(f"{live_daphne.url}/api/auth/csrf/", timeout=5)
+    session.get(f"{live_web.url}/api/auth/csrf/", timeout=5)
     session.post(
-        f"{live_daphne.url}/api/auth/login/",
+        f"{live_web.url}/api/auth/login/",
         json={"username": "ana", "password": "ana-password-1"},
-        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": live_daphne.url},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": live_web.url},
         timeout=5,
     ).raise_for_status()
     cookie = f"sessionid={session.cookies['sessionid']}"
 
-    browser = WsClient(live_daphne.ws_url, origin=live_daphne.url, cookie=cookie)
-    script = WsClient(live_daphne.ws_url, cookie=cookie)  # no Origin: cookies are ignored
+    browser = WsClient(live_web.ws_url, origin=live_web.url, cookie=cookie)
+    script = WsClient(live_web.ws_url, cookie=cookie)  # no Origin: cookies are ignored
 
     assert browser.recv()["user"]["username"] == "ana"
     script.send({"action": "ping"})
@@ -184,9 +184,9 @@ def test_session_cookie_authenticates_a_browser(live_daphne: LiveServer, ana: Us
     ],
 )
 def test_bad_frames_get_an_error_and_the_connection_stays(
-    live_daphne: LiveServer, ana_token: str, frame: str, detail: str
+    live_web: LiveServer, ana_token: str, frame: str, detail: str
 ) -> None:
-    client = connect(live_daphne, ana_token)
+    client = connect(live_web, ana_token)
     client.send(frame)
     error = client.recv()
     client.send({"action": "ping"})
@@ -197,8 +197,8 @@ def test_bad_frames_get_an_error_and_the_connection_stays(
     client.close()
 
 
-def test_binary_frame_gets_an_error(live_daphne: LiveServer, ana_token: str) -> None:
-    client = connect(live_daphne, ana_token)
+def test_binary_frame_gets_an_error(live_web: LiveServer, ana_token: str) -> None:
+    client = connect(live_web, ana_token)
     client.connection.send(b"\x00\x01")
 
     assert client.recv()["detail"].startswith("binary frames are not supported")

@@ -1,5 +1,5 @@
 """End to end with a real Flower (started and stopped here), real workers with heartbeats, and
-a real daphne for the /flower/ proxy: the staff endpoints, admin actions, enrichment, and
+the real web server for the /flower/ proxy: the staff endpoints, admin actions, enrichment, and
 the degraded answer when Flower dies."""
 
 from __future__ import annotations
@@ -271,12 +271,12 @@ def test_the_proxy_serves_flowers_dashboard_to_staff(
 
 
 @pytest.fixture(scope="module")
-def flower_daphne(
+def flower_web(
     live_flower: LiveFlower, django_db_setup, django_db_blocker, tmp_path_factory
 ) -> Iterator[LiveServer]:
     with django_db_blocker.unblock():
         server = LiveServer(
-            tmp_path_factory.mktemp("flower-daphne") / "daphne.log",
+            tmp_path_factory.mktemp("flower-web") / "web.log",
             env=process_env(**live_flower.settings()),
         )
     yield server
@@ -294,25 +294,25 @@ def session_for(server: LiveServer, username: str, password: str) -> requests.Se
     return session
 
 
-def test_the_dashboard_streams_through_daphne_for_staff_only(
-    flower: LiveFlower, flower_daphne: LiveServer, sam: User, flower_worker: LiveWorker
+def test_the_dashboard_streams_through_the_web_server_for_staff_only(
+    flower: LiveFlower, flower_web: LiveServer, sam: User, flower_worker: LiveWorker
 ) -> None:
     User.objects.create_user("ana", password="ana-password-1")
     FlowerService.from_settings().snapshot(refresh=True)  # Flower acts on workers it inspected
-    staff = session_for(flower_daphne, "sam", "sam-password-1")
-    member = session_for(flower_daphne, "ana", "ana-password-1")
+    staff = session_for(flower_web, "sam", "sam-password-1")
+    member = session_for(flower_web, "ana", "ana-password-1")
 
-    with staff.get(f"{flower_daphne.url}/flower/", stream=True, timeout=10) as page:
+    with staff.get(f"{flower_web.url}/flower/", stream=True, timeout=10) as page:
         html = b"".join(page.iter_content(4096))
-    refused = member.get(f"{flower_daphne.url}/flower/", timeout=5)
-    anonymous = requests.get(f"{flower_daphne.url}/flower/", allow_redirects=False, timeout=5)
+    refused = member.get(f"{flower_web.url}/flower/", timeout=5)
+    anonymous = requests.get(f"{flower_web.url}/flower/", allow_redirects=False, timeout=5)
     grow = staff.post(
-        f"{flower_daphne.url}/flower/api/worker/pool/grow/{flower_worker.name}?n=1",
-        headers={"Origin": flower_daphne.url}, timeout=10,
+        f"{flower_web.url}/flower/api/worker/pool/grow/{flower_worker.name}?n=1",
+        headers={"Origin": flower_web.url}, timeout=10,
     )  # fmt: skip
     staff.post(
-        f"{flower_daphne.url}/flower/api/worker/pool/shrink/{flower_worker.name}?n=1",
-        headers={"Origin": flower_daphne.url}, timeout=10,
+        f"{flower_web.url}/flower/api/worker/pool/shrink/{flower_worker.name}?n=1",
+        headers={"Origin": flower_web.url}, timeout=10,
     )  # fmt: skip
 
     assert page.status_code == 200

@@ -186,10 +186,10 @@ def test_a_session_authenticates_first_as_in_drf(user: User, other_user: User) -
 
 
 @pytest.mark.e2e
-def test_polls_through_daphne(live_daphne: LiveServer, user: User, other_user: User) -> None:
+def test_polls_through_the_web_server(live_web: LiveServer, user: User, other_user: User) -> None:
     execution = execution_of(user)
     mine = {"Authorization": token_of(user)}
-    detail = f"{live_daphne.url}{url(execution)}"
+    detail = f"{live_web.url}{url(execution)}"
 
     first = requests.get(detail, headers=mine, timeout=5)
     unchanged = requests.get(detail, headers={**mine, "If-None-Match": first.headers["ETag"]},
