@@ -225,7 +225,10 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         await self.send_json(event)
 
     async def send_state(self, event: dict[str, Any]) -> None:
-        """Forward a status or progress message unless a newer state was already sent."""
+        """Forward a status or progress message unless a newer state was already sent.
+
+        From the channel layer it carries its JSON text (events.on_the_wire), sent as is.
+        """
         execution_id, seq = event["execution_id"], event["seq"]
         if seq <= self.state_seq.get(execution_id, -1):
             return
@@ -233,10 +236,10 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         self.state_seq[execution_id] = seq
         if len(self.state_seq) > MAX_TRACKED_SEQS:
             del self.state_seq[next(iter(self.state_seq))]
-        await self.send_json(event)
+        await self.send(text_data=event.get("text") or events.encode(event))
 
     async def send_json(self, content: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+        await self.send(text_data=events.encode(content))
 
 
 class ForbiddenOriginConsumer(AsyncWebsocketConsumer):

@@ -9,11 +9,16 @@ Group names are built here and only here, from server-side ids:
 Sync code (Celery workers, Django views) publishes through one long-lived event loop per
 process, so the channel layer keeps its Redis connections between messages instead of
 opening new ones for every update.
+
+A status or progress event travels with its JSON text, encoded once here: a web process
+forwards it to each of its connections as it is, instead of encoding it once per
+connection (a fifth of the web process's time in a fan-out to 100 clients, make bench).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -24,6 +29,7 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 ALL_EXECUTIONS_GROUP = "executions.all"
+STATE_EVENTS = frozenset({"task.status", "task.progress"})
 
 
 def user_executions_group(user_id: int) -> str:
@@ -114,4 +120,22 @@ publisher = Publisher()
 
 
 def publish(groups: list[str], message: dict[str, Any]) -> None:
-    publisher.publish(groups, message)
+    publisher.publish(groups, on_the_wire(message))
+
+
+def on_the_wire(message: dict[str, Any]) -> dict[str, Any]:
+    """A state event as the channel layer carries it: what a consumer filters on, and the
+    client's JSON text (the consumer's `send_state`)."""
+    if message["type"] not in STATE_EVENTS:
+        return message
+    return {
+        "type": message["type"],
+        "execution_id": message["execution_id"],
+        "seq": message["seq"],
+        "text": encode(message),
+    }
+
+
+def encode(message: dict[str, Any]) -> str:
+    """The JSON text of a message to a client."""
+    return json.dumps(message, separators=(",", ":"))
