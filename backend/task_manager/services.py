@@ -3,13 +3,21 @@
 Each change runs in one transaction that holds the execution's row (SELECT ... FOR UPDATE on
 PostgreSQL; SQLite's IMMEDIATE transactions serialize writers), so that concurrent updates of
 one record (the children of a fan-out advancing their parent) never lose an increment and
-`seq` grows by exactly one per change. Events are published after the commit, so a client
-never sees a state that the database does not have.
+`seq` grows by exactly one per change. Only the fields a change sets are saved. Events are
+published after the commit, so a client never sees a state that the database does not have.
+
+A worker's start may be held back (tracking holds it one coalescing interval): the next
+write of that execution in the same process (a report, its end, a retry) takes it from
+`held_starts` while it holds the row and saves it in the same transaction; a task that ends
+within the interval is written once, never STARTED. Tracking's flusher writes the start of
+a task that runs longer (execution_flush_start).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,6 +114,51 @@ class Applied:
     cancel_requested: bool
 
 
+@dataclass(frozen=True)
+class Start:
+    """A worker began to run a task (what task_prerun knows), written now or a little later."""
+
+    worker: str
+    attempt: int
+    started_at: datetime
+
+
+class HeldStarts:
+    """Starts not written yet, by task id, in this process (see the module docstring).
+
+    Taken only while the execution's row is locked, so that the flusher and the task's own
+    write never both save one start, and neither loses it.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        # A forked worker child starts empty, with a lock no thread of its parent holds.
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._starts: dict[str, Start] = {}
+
+    def hold(self, task_id: str, start: Start) -> None:
+        with self._lock:
+            self._starts[task_id] = start
+
+    def holds(self, task_id: str, start: Start | None = None) -> bool:
+        """Whether a start (this one, if given) is held for the task."""
+        held = self._starts.get(task_id)
+        return held is not None and (start is None or held is start)
+
+    def take(self, task_id: str, start: Start | None = None) -> Start | None:
+        """Remove and return the held start (only if it is `start`, when given)."""
+        with self._lock:
+            if not self.holds(task_id, start):
+                return None
+            return self._starts.pop(task_id)
+
+
+held_starts = HeldStarts()
+
+
 # --- the one write path ---------------------------------------------------------------
 
 
@@ -163,9 +216,14 @@ def clamp(value: float) -> float:
 
 
 def execution_apply(execution_id: int, change: Change) -> Applied:
-    """Record a progress change and its log lines: one transaction, one seq per change."""
+    """Record a progress change and its log lines: one transaction, one seq per change.
+
+    A start held back for the execution goes first, with its own seq (STARTED, then the
+    change), in the same UPDATE.
+    """
     with transaction.atomic():
         execution = locked_execution(execution_id)
+        started = start_locked(execution, held_starts.take(execution.task_id))
         cancel_requested = execution.cancel_requested_at is not None
         if execution.is_finished:
             return Applied(execution, cancel_requested)
@@ -177,8 +235,9 @@ def execution_apply(execution_id: int, change: Change) -> Applied:
             execution.seq += 1
             state_seq = execution.seq
         lines = new_log_lines(execution, change.logs)
+        if started or moved or lines:
+            execution.save(update_fields=[*started, *moved, "seq", "updated_at"])
         if moved or lines:
-            execution.save(update_fields=[*moved, "seq", "updated_at"])
             TaskLogLine.objects.bulk_create(lines)
             announce(execution, state_seq, lines, status_changed="status" in moved)
     return Applied(execution, cancel_requested)
@@ -226,17 +285,27 @@ def execution_set_status(
     execution: TaskExecution, status: str, *, message: str | None = None, **fields: Any
 ) -> bool:
     """Move a locked execution to a new status with extra fields; False if not allowed."""
+    moved = move_status(execution, status, message=message, **fields)
+    if moved:
+        execution.save(update_fields=moved)
+    return bool(moved)
+
+
+def move_status(
+    execution: TaskExecution, status: str, *, message: str | None = None, **fields: Any
+) -> list[str]:
+    """Set a status and fields on a locked row in memory, with a seq and its announce;
+    returns the fields for the caller to save ([] when the transition is not allowed)."""
     if not can_transition(execution.status, status):
-        return False
-    execution.status = status
+        return []
+    fields["status"] = status
     if message is not None:
-        execution.message = message[:MESSAGE_MAX]
+        fields["message"] = message[:MESSAGE_MAX]
     for name, value in fields.items():
         setattr(execution, name, value)
     execution.seq += 1
-    execution.save()
     announce(execution, execution.seq, [], status_changed=True)
-    return True
+    return [*fields, "seq", "updated_at"]
 
 
 # --- lifecycle, from Celery's signals and the tracking API ----------------------------------
@@ -250,50 +319,91 @@ def execution_register_published(
     kwargs: dict[str, Any],
     queue: str,
     user_id: int | None = None,
+    parent: TaskExecution | None = None,
     name: str | None = None,
     module: str | None = None,
     title: str | None = None,
 ) -> TaskExecution:
-    """A message was sent: the execution exists from now on, PENDING until a worker starts it."""
+    """A message was sent: the execution exists from now on, PENDING until a worker starts it.
+
+    A child (fan-out) belongs to its parent's user.
+    """
+    owner = {"user_id": user_id} if parent is None else {"user": parent.user, "parent": parent}
     execution, created = TaskExecution.objects.get_or_create(
         task_id=task_id,
         defaults={
             "task_name": task_name, "name": name or task_name,
             "module": module or task_name.split(".", 1)[0], "title": title or "",
-            "args": args, "kwargs": kwargs, "queue": queue, "user_id": user_id,
+            "args": args, "kwargs": kwargs, "queue": queue, **owner,
             "queued_at": timezone.now(),
         },
     )  # fmt: skip
     if created:
-        transaction.on_commit(lambda: publish_status(execution.pk))
+        transaction.on_commit(lambda: publish_status(execution))
     # An existing row was created by execution_launch or fan_out: send_execution sets its
     # queued_at once the broker has the message (not here, before the send may fail).
     return execution
 
 
-def publish_status(execution_id: int) -> None:
-    execution = TaskExecution.objects.select_related("user").get(pk=execution_id)
+def publish_status(execution: TaskExecution) -> None:
+    """Announce a row just created, as it is in memory (its user is read only if not known)."""
     events.publish(events.execution_audience(execution.user_id), status_event(execution))
 
 
-def execution_mark_started(task_id: str, *, worker: str, attempt: int) -> None:
+def execution_mark_started(
+    task_id: str, *, worker: str, attempt: int, started_at: datetime | None = None
+) -> None:
+    """STARTED now (started_at: when the worker really started it; default now)."""
+    start = Start(worker=worker, attempt=attempt, started_at=started_at or timezone.now())
     with transaction.atomic():
         execution = lock_by_task_id(task_id)
-        if execution is None or execution.is_finished:
-            return
-        fields: dict[str, Any] = {"worker": worker, "attempt": attempt}
-        if execution.started_at is None:
-            fields["started_at"] = timezone.now()
-        execution_set_status(execution, S.STARTED, **fields)
+        if execution is not None:
+            save_start(execution, start)
+
+
+def execution_flush_start(task_id: str, start: Start | None = None) -> None:
+    """Write the start held for a task (this one, if given), unless a write took it already;
+    then no query is made."""
+    if not held_starts.holds(task_id, start):
+        return
+    with transaction.atomic():
+        execution = lock_by_task_id(task_id)
+        start = held_starts.take(task_id, start)
+        if execution is not None and start is not None:
+            save_start(execution, start)
+
+
+def save_start(execution: TaskExecution, start: Start) -> None:
+    if started := start_locked(execution, start):
+        execution.save(update_fields=started)
+
+
+def start_locked(execution: TaskExecution, start: Start | None) -> list[str]:
+    """Move a locked row to STARTED in memory (a seq, announced after the commit); the
+    fields to save, [] without a start or when STARTED may not follow the row's status."""
+    fields = start_fields(execution, start)
+    return move_status(execution, S.STARTED, **fields) if fields else []
+
+
+def start_fields(execution: TaskExecution, start: Start | None) -> dict[str, Any]:
+    """What a start sets: worker, attempt, and started_at unless an earlier attempt set it.
+    Nothing when STARTED may not follow the row's status (a finished or running row)."""
+    if start is None or not can_transition(execution.status, S.STARTED):
+        return {}
+    fields: dict[str, Any] = {"worker": start.worker, "attempt": start.attempt}
+    if execution.started_at is None:
+        fields["started_at"] = start.started_at
+    return fields
 
 
 def execution_mark_retry(task_id: str, *, reason: str) -> None:
     with transaction.atomic():
         execution = lock_by_task_id(task_id)
-        if execution is not None:
-            execution_set_status(
-                execution, S.RETRY, message=f"Retrying: {reason}", attempt=execution.attempt + 1
-            )
+        if execution is None:
+            return
+        fields = start_fields(execution, held_starts.take(task_id))
+        fields["attempt"] = fields.get("attempt", execution.attempt) + 1
+        execution_set_status(execution, S.RETRY, message=f"Retrying: {reason}", **fields)
 
 
 def execution_finish(
@@ -308,14 +418,15 @@ def execution_finish(
     """End an execution (SUCCESS, FAILURE or REVOKED), notify, and advance its parent."""
     with transaction.atomic():
         execution = lock_by_task_id(task_id)
+        start = held_starts.take(task_id)
         if execution is None or execution.is_finished:
             return
         if status == S.SUCCESS and waiting_for_children(execution):
             execution.result = result
-            execution.save(update_fields=["result", "updated_at"])
+            execution.save(update_fields=[*start_locked(execution, start), "result", "updated_at"])
             return
         finish_locked(execution, status, result=result, error=error, traceback=traceback,
-                      message=message)  # fmt: skip
+                      message=message, start=start)  # fmt: skip
 
 
 def finish_locked(
@@ -326,15 +437,18 @@ def finish_locked(
     error: str = "",
     traceback: str = "",
     message: str | None = None,
+    start: Start | None = None,
 ) -> None:
+    """End a locked execution; a start not written yet is saved with the end, in its seq."""
     fields: dict[str, Any] = {"finished_at": timezone.now(), "error": error[:10_000],
                               "traceback": traceback[:50_000]}  # fmt: skip
+    fields.update(start_fields(execution, start))
     if result is not None:
         fields["result"] = result
     if status == S.SUCCESS:
         fields["progress"] = 100.0
     if execution.started_at is None and status != S.REVOKED:
-        fields["started_at"] = fields["finished_at"]
+        fields.setdefault("started_at", fields["finished_at"])
     if message is None:
         message = default_finish_message(status, error)
     execution_set_status(execution, status, message=message, **fields)
@@ -470,7 +584,7 @@ def execution_launch(
         args=list(args or []), kwargs=dict(kwargs or {}),
         queue=(options or {}).get("queue", ""), message="Queued",
     )  # fmt: skip
-    transaction.on_commit(lambda: publish_status(execution.pk))
+    transaction.on_commit(lambda: publish_status(execution))
     transaction.on_commit(lambda: send_execution(execution.pk, options or {}))
     return execution
 

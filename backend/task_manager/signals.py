@@ -1,4 +1,8 @@
-"""Wiring only: Celery's signals to the services, so that every task is tracked."""
+"""Wiring only: Celery's signals to the services, so that every task is tracked.
+
+A task's start is held back one coalescing interval (tracking.defer_start): the end that
+comes first writes it with the end (services.held_starts).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from celery import signals
 from celery.exceptions import WorkerLostError
 from django.db import close_old_connections
 
-from task_manager import events, services
+from task_manager import events, services, tracking
 from task_manager.models import ExecutionStatus
 from task_manager.tracking import TaskCancelled
 
@@ -46,7 +50,7 @@ def on_task_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
     close_old_connections()
     if task is None or not is_tracked(task.name):
         return
-    services.execution_mark_started(
+    tracking.defer_start(
         task_id, worker=task.request.hostname or "", attempt=(task.request.retries or 0) + 1
     )
 
@@ -92,7 +96,9 @@ def on_task_revoked(request: Any = None, terminated: bool = False, **_: Any) -> 
 
 
 @signals.task_postrun.connect
-def on_task_postrun(**_: Any) -> None:
+def on_task_postrun(task_id: str = "", **_: Any) -> None:
+    # A start that no end took (the task raised Ignore) is written as it would have been.
+    services.execution_flush_start(task_id)
     # The last events of a task must leave before the worker takes the next one.
     events.publisher.flush()
     close_old_connections()

@@ -12,6 +12,17 @@
 Reports are coalesced: at most one database write and one push per execution per
 TASKPULSE_PROGRESS_INTERVAL_MS, counters summed and the last value of everything else kept;
 a background flusher delivers the last state even when the task then goes quiet for long.
+
+The start counts as a report: a worker's task_prerun writes nothing but holds the start
+(worker, attempt, the real started_at) for one interval (services.held_starts). The first
+write of the execution before then carries it: a report saves STARTED then PROGRESS, each
+with its seq; an end (success, failure, cancel, retry) saves it with the end, so a task that
+ends within the interval is written once and never shows STARTED. Otherwise the flusher
+writes STARTED when the interval is over, and task_postrun writes a start that no end took
+(a task that raised Ignore). With an interval of 0 the start is written at once. A worker
+that dies within the interval leaves the execution PENDING with its message unacknowledged:
+recovery re-queues it like any message a dead worker took (recovery.taken_by_dead_workers),
+whatever its on_worker_lost, since it never showed as started.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from __future__ import annotations
 import functools
 import heapq
 import itertools
+import logging
 import os
 import threading
 import time
@@ -39,6 +51,7 @@ from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
 from task_manager.services import Change
 
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger(__name__)
 
 
 class TaskCancelled(Exception):
@@ -46,21 +59,22 @@ class TaskCancelled(Exception):
 
 
 class Flusher:
-    """One thread per process that flushes reporters whose coalescing interval has passed."""
+    """One thread per process that writes what a coalescing interval held back, once due:
+    reporters' pending changes and held starts."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, ProgressReporter]] = []
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._counter = itertools.count()
         self._pid: int | None = None
 
-    def schedule(self, reporter: ProgressReporter, due: float) -> None:
+    def schedule(self, flush: Callable[[], None], due: float) -> None:
         with self._cond:
             if self._pid != os.getpid():  # first use, or a forked child without the thread
                 self._pid = os.getpid()
                 self._heap = []
                 threading.Thread(target=self._run, name="taskpulse-flusher", daemon=True).start()
-            heapq.heappush(self._heap, (due, next(self._counter), reporter))
+            heapq.heappush(self._heap, (due, next(self._counter), flush))
             self._cond.notify()
 
     def _run(self) -> None:
@@ -68,14 +82,29 @@ class Flusher:
             with self._cond:
                 while not self._heap or self._heap[0][0] > time.monotonic():
                     self._cond.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
-                _, _, reporter = heapq.heappop(self._heap)
+                _, _, flush = heapq.heappop(self._heap)
             try:
-                reporter.flush()
+                flush()
+            except Exception:  # one failed write must not stop the ones after it
+                logger.exception("taskpulse flusher: a delayed write failed")
             finally:
                 close_old_connections()
 
 
 flusher = Flusher()
+
+
+def defer_start(task_id: str, *, worker: str, attempt: int) -> None:
+    """A worker starts the task: STARTED is written one interval later, unless a write of
+    the execution carries it before then (see the module docstring)."""
+    interval = settings.TASKPULSE_PROGRESS_INTERVAL_MS / 1000
+    if interval <= 0:
+        services.execution_mark_started(task_id, worker=worker, attempt=attempt)
+        return
+    start = services.Start(worker=worker, attempt=attempt, started_at=timezone.now())
+    services.held_starts.hold(task_id, start)
+    due = functools.partial(services.execution_flush_start, task_id, start)
+    flusher.schedule(due, time.monotonic() + interval)
 
 
 class ProgressReporter:
@@ -136,7 +165,7 @@ class ProgressReporter:
                 self.flush()
             elif not self._scheduled:
                 self._scheduled = True
-                flusher.schedule(self, time.monotonic() + wait)
+                flusher.schedule(self.flush, time.monotonic() + wait)
         if self._cancelled:
             raise TaskCancelled()
 
@@ -200,7 +229,8 @@ def run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
         raise Ignore()
     reporter = ProgressReporter(execution.pk)
     try:
-        reporter.check_cancelled()
+        if execution.cancel_requested_at is not None:
+            raise TaskCancelled()  # asked before the task started: its body never runs
         result = func(task, *args, progress=reporter, **kwargs)
         reporter.flush()
         return result
@@ -215,7 +245,8 @@ def run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
 
 
 def ensure_execution(task: Task) -> TaskExecution:
-    """The execution of the running task (created here when it was sent untracked)."""
+    """The execution of the running task (created here when it was sent untracked); the
+    one query of a task's start, whose row also tells whether a cancel was asked."""
     task_id = str(task.request.id)
     execution = TaskExecution.objects.filter(task_id=task_id).first()
     if execution is not None:
@@ -251,9 +282,8 @@ def fan_out(
             services.execution_register_published(
                 task_id=str(signature.id), task_name=str(signature.task), args=list(signature.args),
                 kwargs=dict(signature.kwargs), queue=signature.options.get("queue", ""),
-                user_id=parent.user_id,
+                parent=parent,
             )  # fmt: skip
-        TaskExecution.objects.filter(task_id__in=[s.id for s in signatures]).update(parent=parent)
         parent.waits_for_children = True
         parent.save(update_fields=["waits_for_children"])
     services.execution_apply(parent_id, Change(total_items=len(signatures)))

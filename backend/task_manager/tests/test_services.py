@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from task_manager import events, services
 from task_manager.models import TaskExecution, TaskLogLine, TaskNotification, TaskTemplate
+from task_manager.payloads import status_event
 from task_manager.services import Change
 
 NOW = timezone.now
@@ -110,6 +111,82 @@ class TestChangeMerge:
         assert [log[2] for log in change.logs] == ["1", "2"]
         assert not change.is_empty()
         assert Change().is_empty()
+
+
+@pytest.mark.django_db
+class TestPublished:
+    def test_a_new_execution_is_announced_without_reading_it_back(
+        self, published: list, django_assert_num_queries, django_capture_on_commit_callbacks
+    ) -> None:
+        # get_or_create's SELECT, then its INSERT in a savepoint; nothing after the commit.
+        with django_assert_num_queries(4), django_capture_on_commit_callbacks(execute=True):
+            execution = services.execution_register_published(
+                task_id="sent-1", task_name="demo.x", args=[1], kwargs={}, queue="q"
+            )
+
+        [(audience, message)] = published
+        assert audience == ["executions.all"]
+        assert message == status_event(TaskExecution.objects.get(pk=execution.pk))
+        assert message["execution"]["status"] == "PENDING"
+
+    def test_of_an_owned_execution_only_the_owner_is_read(
+        self, user: User, published: list, django_assert_num_queries,
+        django_capture_on_commit_callbacks,
+    ) -> None:  # fmt: skip
+        # The same four, and after the commit the owner's name, which the event carries.
+        with django_assert_num_queries(5), django_capture_on_commit_callbacks(execute=True):
+            execution = services.execution_register_published(
+                task_id="sent-2", task_name="demo.x", args=[], kwargs={}, queue="", user_id=user.pk
+            )
+
+        [(audience, message)] = published
+        assert f"executions.user.{user.pk}" in audience
+        assert message == status_event(TaskExecution.objects.get(pk=execution.pk))
+        assert message["execution"]["user"] == {"id": user.pk, "username": "ana"}
+
+    def test_a_message_sent_again_announces_nothing(
+        self, user: User, published: list, django_capture_on_commit_callbacks
+    ) -> None:
+        execution = make_execution(user, status="PENDING", started_at=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            again = services.execution_register_published(
+                task_id=execution.task_id, task_name="demo.x", args=[], kwargs={}, queue=""
+            )
+
+        assert again == execution
+        assert published == []
+
+
+@pytest.mark.django_db
+class TestStatus:
+    def test_a_status_change_saves_only_the_fields_it_sets(
+        self, user: User, published: list
+    ) -> None:
+        execution = make_execution(user, status="STARTED")
+        queued_at = NOW() - timedelta(seconds=5)
+        with transaction.atomic():
+            locked = services.locked_execution(execution.pk)
+            # send_execution stamps queued_at without the row lock: it must survive.
+            TaskExecution.objects.filter(pk=execution.pk).update(queued_at=queued_at)
+            services.execution_set_status(locked, "RETRY", message="Retrying", attempt=2)
+
+        execution.refresh_from_db()
+        assert (execution.status, execution.message, execution.attempt) == ("RETRY", "Retrying", 2)
+        assert execution.queued_at == queued_at
+        assert execution.updated_at == locked.updated_at > execution.created_at
+        assert execution.seq == 1
+
+    def test_a_transition_that_is_not_allowed_writes_nothing(
+        self, user: User, published: list, django_assert_num_queries
+    ) -> None:
+        execution = make_execution(user, status="SUCCESS")
+
+        with django_assert_num_queries(0):
+            assert not services.execution_set_status(execution, "STARTED", worker="w")
+
+        execution.refresh_from_db()
+        assert (execution.status, execution.worker, execution.seq) == ("SUCCESS", "", 0)
+        assert published == []
 
 
 @pytest.mark.django_db
