@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, cast
 from celery import Task
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -310,6 +310,10 @@ def move_status(
 
 # --- lifecycle, from Celery's signals and the tracking API ----------------------------------
 
+# On the messages of executions that exist before their send (execution_launch, fan_out):
+# publishing them registers nothing.
+REGISTERED_HEADER = "taskpulse_registered"
+
 
 def execution_register_published(
     *,
@@ -329,19 +333,20 @@ def execution_register_published(
     A child (fan-out) belongs to its parent's user.
     """
     owner = {"user_id": user_id} if parent is None else {"user": parent.user, "parent": parent}
-    execution, created = TaskExecution.objects.get_or_create(
-        task_id=task_id,
-        defaults={
-            "task_name": task_name, "name": name or task_name,
-            "module": module or task_name.split(".", 1)[0], "title": title or "",
-            "args": args, "kwargs": kwargs, "queue": queue, **owner,
-            "queued_at": timezone.now(),
-        },
-    )  # fmt: skip
-    if created:
-        transaction.on_commit(lambda: publish_status(execution))
-    # An existing row was created by execution_launch or fan_out: send_execution sets its
-    # queued_at once the broker has the message (not here, before the send may fail).
+    try:
+        # Insert first: a new task (a plain .delay()) is the common case here; the messages of
+        # rows made beforehand carry REGISTERED_HEADER and do not come here (signals).
+        with transaction.atomic():
+            execution = TaskExecution.objects.create(
+                task_id=task_id, task_name=task_name, name=name or task_name,
+                module=module or task_name.split(".", 1)[0], title=title or "",
+                args=args, kwargs=kwargs, queue=queue, queued_at=timezone.now(), **owner,
+            )  # fmt: skip
+    except IntegrityError:
+        # Made by execution_launch or fan_out: send_execution sets its queued_at once the
+        # broker has the message (not here, before the send may fail).
+        return TaskExecution.objects.get(task_id=task_id)
+    transaction.on_commit(lambda: publish_status(execution))
     return execution
 
 
@@ -606,7 +611,8 @@ def send_execution(execution_id: int, options: dict[str, Any] | None = None) -> 
     try:
         celery_app.send_task(
             execution.task_name, args=execution.args, kwargs=execution.kwargs,
-            task_id=execution.task_id, retry=False, **options,
+            task_id=execution.task_id, retry=False, headers={REGISTERED_HEADER: True},
+            **options,
         )  # fmt: skip
     except (BrokerError, OSError) as exc:
         logger.warning("broker unreachable, %s stays PENDING for recovery: %s", execution, exc)

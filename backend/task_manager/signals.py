@@ -34,7 +34,7 @@ def on_before_task_publish(
     routing_key: str = "", **_: Any,
 ) -> None:  # fmt: skip
     headers = headers or {}
-    if not is_tracked(sender) or headers.get("retries"):
+    if not is_tracked(sender) or headers.get("retries") or headers.get(services.REGISTERED_HEADER):
         return
     args, kwargs = message_arguments(body)
     info = services.tracking_info(str(sender))

@@ -118,8 +118,8 @@ class TestPublished:
     def test_a_new_execution_is_announced_without_reading_it_back(
         self, published: list, django_assert_num_queries, django_capture_on_commit_callbacks
     ) -> None:
-        # get_or_create's SELECT, then its INSERT in a savepoint; nothing after the commit.
-        with django_assert_num_queries(4), django_capture_on_commit_callbacks(execute=True):
+        # The INSERT in a savepoint, no SELECT before it; nothing after the commit.
+        with django_assert_num_queries(3), django_capture_on_commit_callbacks(execute=True):
             execution = services.execution_register_published(
                 task_id="sent-1", task_name="demo.x", args=[1], kwargs={}, queue="q"
             )
@@ -133,8 +133,8 @@ class TestPublished:
         self, user: User, published: list, django_assert_num_queries,
         django_capture_on_commit_callbacks,
     ) -> None:  # fmt: skip
-        # The same four, and after the commit the owner's name, which the event carries.
-        with django_assert_num_queries(5), django_capture_on_commit_callbacks(execute=True):
+        # The same three, and after the commit the owner's name, which the event carries.
+        with django_assert_num_queries(4), django_capture_on_commit_callbacks(execute=True):
             execution = services.execution_register_published(
                 task_id="sent-2", task_name="demo.x", args=[], kwargs={}, queue="", user_id=user.pk
             )
@@ -155,6 +155,20 @@ class TestPublished:
 
         assert again == execution
         assert published == []
+
+    def test_the_message_of_a_launched_execution_registers_nothing(
+        self, user: User, published: list, django_assert_num_queries
+    ) -> None:
+        # execution_launch and fan_out make the row first and mark their messages.
+        from task_manager.signals import on_before_task_publish
+
+        with django_assert_num_queries(0):
+            on_before_task_publish(
+                sender="demo.x", headers={"id": "launched-1", services.REGISTERED_HEADER: True},
+                body=([], {}, {}), routing_key="celery",
+            )  # fmt: skip
+
+        assert not TaskExecution.objects.filter(task_id="launched-1").exists()
 
 
 @pytest.mark.django_db
