@@ -25,6 +25,7 @@ import threading
 from typing import Any
 
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,11 @@ def execution_audience(user_id: int | None) -> list[str]:
 class Publisher:
     """Sends channel-layer messages from sync code, in order, on a background event loop.
 
-    One sender coroutine takes messages off a queue one at a time: two changes of one
-    execution are never interleaved on the wire, whatever threads reported them.
+    One sender coroutine takes what is queued, in order: two changes of one execution are
+    never interleaved on the wire, whatever threads reported them. It sends everything
+    queued at once (send_batch), so that a thread busy reporting, which holds the GIL most
+    of the time, does not leave the sender one PUBLISH per GIL switch behind (1,000 users'
+    executions reported by one task: p50 105 ms behind before, make bench).
     """
 
     def __init__(self) -> None:
@@ -91,15 +95,16 @@ class Publisher:
     async def _sender(self, queue: asyncio.Queue[tuple[list[str], dict[str, Any]]]) -> None:
         layer = get_channel_layer()
         while True:
-            groups, message = await queue.get()
+            batch = [await queue.get()]
+            while not queue.empty() and len(batch) < MAX_BATCH:
+                batch.append(queue.get_nowait())
             try:
-                for group in groups:
-                    await layer.group_send(group, message)
+                await send_batch(layer, [(g, message) for groups, message in batch for g in groups])
             except Exception:  # a lost push must not stop the ones after it
                 logger.warning("channel layer send failed", exc_info=True)
             finally:
                 with self._lock:
-                    self._unsent -= 1
+                    self._unsent -= len(batch)
                     self._lock.notify_all()
 
     def publish(self, groups: list[str], message: dict[str, Any]) -> None:
@@ -114,6 +119,36 @@ class Publisher:
         """Wait until every queued message is handed to the channel layer."""
         with self._lock:
             return self._lock.wait_for(lambda: self._unsent <= 0, timeout=timeout)
+
+
+MAX_BATCH = 500
+
+
+async def send_batch(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
+    """group_send each (group, message), in order; on Redis pub/sub, in one round trip.
+
+    RedisPubSubChannelLayer's group_send is one PUBLISH awaited under its connection's
+    lock; this sends the same PUBLISHes (its channel names, its serializer) as one pipeline
+    under that lock. Any other layer gets plain group_sends.
+    """
+    if len(sends) == 1 or not isinstance(layer, RedisPubSubChannelLayer):
+        for group, message in sends:
+            await layer.group_send(group, message)
+        return
+    loop_layer = layer._get_layer()
+    by_shard: dict[Any, list[tuple[str, bytes]]] = {}
+    for group, message in sends:
+        channel = loop_layer._get_group_channel_name(group)
+        by_shard.setdefault(loop_layer._get_shard(channel), []).append(
+            (channel, layer.serialize(message))
+        )
+    for shard, publishes in by_shard.items():
+        async with shard._lock:
+            shard._ensure_redis()
+            async with shard._redis.pipeline(transaction=False) as pipe:
+                for channel, data in publishes:
+                    pipe.publish(channel, data)
+                await pipe.execute()
 
 
 publisher = Publisher()
