@@ -611,7 +611,7 @@ def send_execution(execution_id: int, options: dict[str, Any] | None = None) -> 
     try:
         celery_app.send_task(
             execution.task_name, args=execution.args, kwargs=execution.kwargs,
-            task_id=execution.task_id, retry=False, headers={REGISTERED_HEADER: True},
+            task_id=execution.task_id, retry=False, headers={REGISTERED_HEADER: "1"},
             **options,
         )  # fmt: skip
     except (BrokerError, OSError) as exc:

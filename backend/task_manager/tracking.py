@@ -278,7 +278,7 @@ def fan_out(
         for signature in signatures:
             if parent.queue and "queue" not in signature.options:
                 signature.set(queue=parent.queue)  # children run where their parent runs
-            signature.set(headers={services.REGISTERED_HEADER: True})
+            signature.set(headers={services.REGISTERED_HEADER: "1"})
             signature.freeze()
             services.execution_register_published(
                 task_id=str(signature.id), task_name=str(signature.task), args=list(signature.args),

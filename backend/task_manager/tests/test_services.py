@@ -164,7 +164,7 @@ class TestPublished:
 
         with django_assert_num_queries(0):
             on_before_task_publish(
-                sender="demo.x", headers={"id": "launched-1", services.REGISTERED_HEADER: True},
+                sender="demo.x", headers={"id": "launched-1", services.REGISTERED_HEADER: "1"},
                 body=([], {}, {}), routing_key="celery",
             )  # fmt: skip
 
