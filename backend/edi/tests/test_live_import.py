@@ -38,7 +38,7 @@ def media(settings) -> Iterator[Path]:
         shutil.rmtree(root / "edi" / str(job_id), ignore_errors=True)
 
 
-def start_workers(tmp_path: Path, prefix: str, queue: str) -> list[LiveWorker]:
+def start_workers(tmp_path: Path, prefix: str, queue: str, **env: str) -> list[LiveWorker]:
     return [
         LiveWorker(
             tmp_path / f"{prefix}{n}.log",
@@ -46,6 +46,7 @@ def start_workers(tmp_path: Path, prefix: str, queue: str) -> list[LiveWorker]:
             concurrency=2,
             queues=queue,
             TASKPULSE_EDI_MAX_FILE_BYTES=str(LIMIT),
+            **env,
         )
         for n in (1, 2)
     ]
@@ -143,7 +144,10 @@ def test_a_worker_killed_mid_import_still_ends_with_exact_counts(
     settings.TASKPULSE_WORKER_LOST_AFTER = 0
     settings.TASKPULSE_PENDING_REQUEUE_AFTER = 0
     files = testdata.generate_batch(50, 5, seed=51, max_bytes=LIMIT)
-    doomed, survivor = start_workers(tmp_path, "kill", "edi-kill")
+    # Starts written at once (no coalescing), so that a running file shows on its worker.
+    doomed, survivor = start_workers(
+        tmp_path, "kill", "edi-kill", TASKPULSE_PROGRESS_INTERVAL_MS="0"
+    )
     try:
         batch = services.import_create(user=user, files=uploads(files))
         victims = wait_until(lambda: working_on(doomed, batch), timeout=60, interval=0.01,
@@ -162,11 +166,10 @@ def test_a_worker_killed_mid_import_still_ends_with_exact_counts(
 
 
 def working_on(worker: LiveWorker, batch: Import) -> list[int]:
-    """Files of the batch that name the worker. A file's start is written one coalescing
-    interval in, or with its end when it is quicker: by then the worker holds its next
-    file, and its other child process works on one too."""
-    named = TaskExecution.objects.filter(parent_id=batch.execution_id, worker=worker.name)
-    return list(named.values_list("pk", flat=True))
+    """Files of the batch running on the worker."""
+    running = TaskExecution.objects.filter(parent_id=batch.execution_id, worker=worker.name,
+                                           status__in=("STARTED", "PROGRESS"))  # fmt: skip
+    return list(running.values_list("pk", flat=True))
 
 
 def recovered(batch: Import) -> bool:
