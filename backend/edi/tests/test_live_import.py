@@ -38,7 +38,9 @@ def media(settings) -> Iterator[Path]:
         shutil.rmtree(root / "edi" / str(job_id), ignore_errors=True)
 
 
-def start_workers(tmp_path: Path, prefix: str, queue: str, **env: str) -> list[LiveWorker]:
+def start_workers(
+    tmp_path: Path, prefix: str, queue: str, *, progress_interval_ms: int = 100
+) -> list[LiveWorker]:
     return [
         LiveWorker(
             tmp_path / f"{prefix}{n}.log",
@@ -46,7 +48,7 @@ def start_workers(tmp_path: Path, prefix: str, queue: str, **env: str) -> list[L
             concurrency=2,
             queues=queue,
             TASKPULSE_EDI_MAX_FILE_BYTES=str(LIMIT),
-            **env,
+            TASKPULSE_PROGRESS_INTERVAL_MS=str(progress_interval_ms),
         )
         for n in (1, 2)
     ]
@@ -145,9 +147,7 @@ def test_a_worker_killed_mid_import_still_ends_with_exact_counts(
     settings.TASKPULSE_PENDING_REQUEUE_AFTER = 0
     files = testdata.generate_batch(50, 5, seed=51, max_bytes=LIMIT)
     # Starts written at once (no coalescing), so that a running file shows on its worker.
-    doomed, survivor = start_workers(
-        tmp_path, "kill", "edi-kill", TASKPULSE_PROGRESS_INTERVAL_MS="0"
-    )
+    doomed, survivor = start_workers(tmp_path, "kill", "edi-kill", progress_interval_ms=0)
     try:
         batch = services.import_create(user=user, files=uploads(files))
         victims = wait_until(lambda: working_on(doomed, batch), timeout=60, interval=0.01,
