@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from typing import Any
@@ -47,6 +48,11 @@ VARY = ("Accept", "Authorization", "Cookie")
 
 # One thread: the work is short and holds the GIL; more threads only queue for it.
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taskpulse-polls")
+# How often that thread does what Django does at every request's start and end
+# (close_old_connections: CONN_MAX_AGE, and a health check on PostgreSQL, one more round
+# trip): once a second, not once a poll.
+HOUSEKEEPING_SECONDS = 1.0
+_housekeeping_due = 0.0
 
 
 def execution_etag(execution_id: int, seq: int) -> str:
@@ -91,7 +97,7 @@ def unchanged_etag(execution_id: int, if_none_match: str, cookie: str, authoriza
     str | None
 ):  # fmt: skip
     """The execution's ETag when the caller may see it and it matches; else None."""
-    close_old_connections()  # this thread outlives requests: honour CONN_MAX_AGE and health
+    housekeeping()
     user = session_user(cookie) if cookie else None
     if user is not None:
         seq = selectors.execution_seq_visible_to(user=user, execution_id=execution_id)
@@ -103,6 +109,15 @@ def unchanged_etag(execution_id: int, if_none_match: str, cookie: str, authoriza
         return None
     etag = execution_etag(execution_id, seq)
     return etag if etag_matches(if_none_match, etag) else None
+
+
+def housekeeping() -> None:
+    """Drop this thread's connections when too old or broken (see HOUSEKEEPING_SECONDS)."""
+    global _housekeeping_due
+    now = time.monotonic()
+    if now >= _housekeeping_due:
+        close_old_connections()
+        _housekeeping_due = now + HOUSEKEEPING_SECONDS
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:

@@ -16,6 +16,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from task_manager import selectors, services
+from task_manager.api import polls
 from task_manager.api.polls import ConditionalPolls, execution_etag
 from task_manager.models import TaskExecution
 from task_manager.services import Change
@@ -205,3 +206,19 @@ def test_polls_through_the_web_server(live_web: LiveServer, user: User, other_us
     assert (changed.status_code, changed.json()["message"]) == (200, "half")
     assert changed.headers["ETag"] != first.headers["ETag"]
     assert theirs.status_code == 404
+
+
+def test_the_poll_thread_checks_its_connections_once_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks: list[float] = []
+    clock = [1000.0]
+    monkeypatch.setattr(polls, "close_old_connections", lambda: checks.append(clock[0]))
+    monkeypatch.setattr(polls.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(polls, "_housekeeping_due", 0.0)
+
+    for step in (0.0, 0.5, 0.25, 0.5, 2.0):
+        clock[0] += step
+        polls.housekeeping()
+
+    assert checks == [1000.0, 1001.25, 1003.25]
