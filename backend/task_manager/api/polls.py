@@ -121,8 +121,9 @@ def housekeeping() -> None:
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
+    """A request header's value; repeated ones joined as HTTP joins them (Cookie with ";")."""
     values = [value for key, value in scope["headers"] if key == name]
-    return b", ".join(values).decode("latin-1")
+    return (b"; " if name == b"cookie" else b", ").join(values).decode("latin-1")
 
 
 class ConditionalPolls:

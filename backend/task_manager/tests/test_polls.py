@@ -167,6 +167,15 @@ async def test_staff_poll_anyones_execution(django: Django, user: User, staff_us
     assert answer["status"] == 304
 
 
+def test_repeated_headers_are_joined_as_http_joins_them() -> None:
+    scope = {"headers": [(b"cookie", b"a=1"), (b"cookie", b"sessionid=x"),
+                         (b"if-none-match", b'"1-2"'), (b"if-none-match", b'"1-3"')]}  # fmt: skip
+
+    assert polls.header(scope, b"cookie") == "a=1; sessionid=x"
+    assert polls.header(scope, b"if-none-match") == '"1-2", "1-3"'
+    assert polls.header(scope, b"authorization") == ""
+
+
 def test_a_session_authenticates_first_as_in_drf(user: User, other_user: User) -> None:
     from asgiref.sync import async_to_sync
 
