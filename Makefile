@@ -5,23 +5,27 @@ SHELL := /bin/bash
 # The first Python >= 3.11 that actually runs (version managers may install dead shims).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { command -v $$p; break; }; done)
-VENV := .venv
-PY := $(CURDIR)/$(VENV)/bin/python
+# VENV may be set to another folder (CI's fresh-run check installs the runtime lock alone).
+VENV ?= .venv
+PY := $(abspath $(VENV))/bin/python
 NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test test-backend test-frontend test-e2e e2e lint format build dev bench demo-edi clean help
+.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench demo-edi \
+	fresh-run admin-password clean help
 
 help:
 	@echo "make run    - install what is missing, build the front end, run every process"
 	@echo "make test   - run every test suite (backend, frontend, browser end-to-end)"
 	@echo "make lint   - ruff, mypy, eslint, tsc"
+	@echo "make lock   - compile the Python lock files from backend/pyproject.toml (uv)"
 	@echo "make dev    - Vite dev server with hot reload, proxied to a running 'make run'"
 	@echo "make bench  - benchmarks (QUICK=1 for a short run)"
 	@echo "make demo-edi - import a generated batch of EDI invoices as admin (needs make run)"
 
 # --- installs (each redone only when its lock file changes) ---------------------------
+# Each requirements file is a full closure with hashes, exported by uv from backend/uv.lock.
 $(VENV)/.python-ok:
 	@test -n "$(PYTHON)" || { echo "TaskPulse needs Python >= 3.11 on PATH (or PYTHON=/path/to/python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
@@ -29,15 +33,15 @@ $(VENV)/.python-ok:
 	@touch $@
 
 $(VENV)/.runtime-installed: $(VENV)/.python-ok backend/requirements.txt
-	$(PY) -m pip install --quiet -r backend/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r backend/requirements.txt
 	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed backend/requirements-dev.txt
-	$(PY) -m pip install --quiet -r backend/requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r backend/requirements-dev.txt
 	@touch $@
 
 $(VENV)/.bench-installed: $(VENV)/.dev-installed bench/requirements.txt
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.txt
 	@touch $@
 
 frontend/node_modules/.installed: frontend/package-lock.json
@@ -70,11 +74,20 @@ test-e2e:
 e2e: $(VENV)/.dev-installed frontend/node_modules/.installed frontend/dist/index.html
 	cd frontend && npx playwright test $(E2E_ARGS)
 
+# `make run` as a new user runs it, checked: the runtime lock alone in a throwaway venv,
+# steady health with a worker, the React app, no traceback, nothing left after Ctrl-C.
+fresh-run:
+	python3 .ci/fresh-run.py
+
 # --- quality --------------------------------------------------------------------------
 lint: $(VENV)/.dev-installed frontend/node_modules/.installed
 	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy .
-	$(PY) -m ruff check bench && $(PY) -m ruff format --check bench
+	$(PY) -m ruff check bench .ci/fresh-run.py && $(PY) -m ruff format --check bench .ci/fresh-run.py
 	cd frontend && $(NPM) run lint && $(NPM) run typecheck
+
+# backend/pyproject.toml -> backend/uv.lock -> the three requirements files (stack/locks.py).
+lock: $(VENV)/.dev-installed
+	cd backend && $(PY) -m stack lock
 
 format: $(VENV)/.dev-installed
 	cd backend && $(PY) -m ruff check --fix . && $(PY) -m ruff format .
@@ -84,6 +97,10 @@ format: $(VENV)/.dev-installed
 # LAYERS=1: compare channel layers for TaskPulse instead. Results: bench/results/latest.*
 bench: $(VENV)/.bench-installed
 	$(PY) -m bench.run $(if $(QUICK),--quick) $(if $(PROFILE),--profile) $(if $(LAYERS),--layers)
+
+# A new generated password for the `admin` user (shown by make run until admin logs in).
+admin-password: $(VENV)/.runtime-installed
+	@cd backend && $(PY) manage.py ensure_admin --reset
 
 # --- demo data ------------------------------------------------------------------------------
 # Needs a running `make run` (same DATABASE_URL/REDIS_URL): generates FILES invoice files

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.views import spa_index
 from task_manager.flower_proxy import flower_dashboard
@@ -17,6 +17,11 @@ urlpatterns = [
     path("api/edi/", include("edi.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+        name="api-redoc",
+    ),
     # The Flower dashboard, for staff sessions only (task_manager/flower_proxy.py).
     path("flower", RedirectView.as_view(url="/flower/", query_string=True)),
     re_path(r"^flower/(?P<path>.*)$", flower_dashboard, name="flower-dashboard"),

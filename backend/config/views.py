@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -22,7 +21,9 @@ def spa_index(request: HttpRequest) -> HttpResponseBase:
     index = settings.FRONTEND_DIST / "index.html"
     if not index.is_file():
         return HttpResponse(MISSING_BUILD, status=503)
-    response = FileResponse(index.open("rb"), content_type="text/html")
+    # Read whole (a few hundred bytes): a file streamed under ASGI is a synchronous
+    # iterator, which Django warns about on every page load.
+    response = HttpResponse(index.read_bytes(), content_type="text/html")
     response["Cache-Control"] = "no-cache"
     return response
 

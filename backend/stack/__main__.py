@@ -3,6 +3,7 @@
 run:  preflight, embedded Redis when REDIS_URL is unset, migrate, ensure the admin user,
       then supervise the web server (uvicorn), a Celery worker, Celery beat and Flower until Ctrl-C.
 exec: run CMD with REDIS_URL pointing at a Redis (an embedded one when unset).
+lock: compile the lock files from pyproject.toml with uv (make lock); --check only compares.
 """
 
 from __future__ import annotations
@@ -57,20 +58,25 @@ def local_flower_password() -> str:
     return path.read_text().strip()
 
 
-def prepare_database() -> None:
+def prepare_database() -> str | None:
+    """Migrate, collect static files, ensure admin; return the banner's hint about admin."""
     import django
     from django.core.management import call_command
     from django.db import connection
 
     django.setup()
+    from task_manager.management.commands.ensure_admin import admin_login_hint
+
     try:
         connection.ensure_connection()
     except Exception as exc:
         raise EnvError("DATABASE_URL", f"cannot connect to the database ({exc})") from None
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("ensure_admin")
+    call_command("ensure_admin", verbosity=0)  # the banner shows the password
+    hint = admin_login_hint()
     connection.close()
+    return hint
 
 
 def programs(env: Env) -> list[Program]:
@@ -110,9 +116,11 @@ def command_run() -> int:
     check_port_free(flower_port, "FLOWER_URL, Flower")
     with redis_for(VAR_DIR / "redis", persistent=True) as url:
         os.environ["REDIS_URL"] = url
-        prepare_database()
+        hint = prepare_database()
         port = env.port("WEB_PORT", default=8000)
         print(f"taskpulse: Redis at {url}; open http://127.0.0.1:{port}/ (Ctrl-C stops all)")
+        if hint:
+            print(f"taskpulse: {hint}")
         return Supervisor(programs(env), out=sys.stdout).run()
 
 
@@ -129,13 +137,29 @@ def command_exec(argv: list[str]) -> int:
         return subprocess.call(argv, env={**os.environ, "REDIS_URL": url})
 
 
+def command_lock(*, check: bool) -> int:
+    from stack import locks
+
+    if not check:
+        locks.lock()
+        return 0
+    problems = locks.check()
+    for problem in problems:
+        print(f"taskpulse: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m stack")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the whole stack (make run)")
     exec_parser = sub.add_parser("exec", help="run a command with a Redis (make test)")
     exec_parser.add_argument("argv", nargs=argparse.REMAINDER)
+    lock_parser = sub.add_parser("lock", help="compile the lock files with uv (make lock)")
+    lock_parser.add_argument("--check", action="store_true", help="only report disagreements")
     args = parser.parse_args()
+    if args.command == "lock":
+        raise SystemExit(command_lock(check=args.check))
     try:
         if args.command == "run":
             code = command_run()

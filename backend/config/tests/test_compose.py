@@ -508,7 +508,8 @@ def test_dockerfile_builds_the_frontend_then_the_python_runtime() -> None:
     copies = [arguments for keyword, arguments in last if keyword == "COPY"]
     runs = [arguments for keyword, arguments in last if keyword == "RUN"]
     assert any("backend/requirements.txt" in copy for copy in copies)
-    assert any("pip install" in run and "requirements.txt" in run for run in runs)
+    # The very lock `make run` installs (and CI's fresh-run check installs alone), hashes checked.
+    assert "pip install --require-hashes --requirement /app/backend/requirements.txt" in runs
     assert any("manage.py collectstatic" in run for run in runs)
 
     # The settings look for <repo>/frontend/dist with <repo> the parent of backend/.

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 
@@ -18,5 +21,18 @@ def test_client_side_routes_get_the_app_or_a_clear_503(settings, tmp_path) -> No
     response = Client().get("/tasks/12")
 
     assert response.status_code == 200
-    assert b"<div id=root>" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert b"<div id=root>" in response.content
     assert response["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_api_docs_load_nothing_from_another_origin(page: str, settings) -> None:
+    client = Client()
+    html = client.get(page).content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+
+    assert sources, html
+    assert "//" not in " ".join(sources)  # no absolute URL, no protocol-relative one
+    for source in sources:
+        assert source.startswith(settings.STATIC_URL), source
+        assert finders.find(source.removeprefix(settings.STATIC_URL)), source
