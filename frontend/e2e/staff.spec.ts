@@ -30,3 +30,14 @@ test('staff see the workers, listed from Flower (or its fallback)', async ({ pag
   await expect(page.getByText('Deploy VM').first()).toBeVisible();
   await snap('templates');
 });
+
+test('the API docs render offline: Swagger UI and Redoc from our own static files', async ({ page, login }) => {
+  // The page fixture fails the test on any request to another origin.
+  await login(ADMIN.username, ADMIN.password);
+  await page.goto('/api/docs/');
+  await expect(page.getByRole('heading', { name: /TaskPulse API/ })).toBeVisible();
+  await expect(page.getByText('/api/tasks/executions/', { exact: true }).first()).toBeVisible();
+
+  await page.goto('/api/redoc/');
+  await expect(page.getByRole('heading', { name: /TaskPulse API/ }).first()).toBeVisible();
+});
