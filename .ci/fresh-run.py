@@ -54,7 +54,7 @@ def user_environment(folder: Path) -> dict[str, str]:
 
 def get(url: str, timeout: float = 3.0) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -109,7 +109,7 @@ def send_bad_input(port: int) -> None:
         headers={"Content-Type": "application/json"},
     )  # fmt: skip
     try:
-        urllib.request.urlopen(request, timeout=10)  # noqa: S310 (loopback)
+        urllib.request.urlopen(request, timeout=10)
         raise Failed("an oversize body was accepted")
     except urllib.error.HTTPError as error:
         if error.code != 400:
@@ -138,7 +138,8 @@ def check(folder: Path, log_path: Path) -> str:
     subprocess.run([*make, f"{venv}/.runtime-installed", "build"], env=env, check=True)
     installs = time.monotonic() - started
     subprocess.run([str(venv / "bin/python"), "-m", "pip", "check"], check=True)
-    dev = subprocess.run([str(venv / "bin/python"), "-c", "import pytest"], capture_output=True)
+    dev = subprocess.run([str(venv / "bin/python"), "-c", "import pytest"], capture_output=True,
+                         check=False)  # fmt: skip
     if dev.returncode == 0:
         raise Failed("the runtime venv has pytest: a dev package leaked into the runtime lock")
 
