@@ -72,7 +72,9 @@ def wait_until_steadily_healthy(base: str, stack: subprocess.Popen[bytes]) -> fl
     started = time.monotonic()
     while not is_healthy(body := health(base)):
         if stack.poll() is not None:
-            raise Failed(f"make run exited with code {stack.returncode} before it was healthy")
+            raise Failed(
+                f"make run exited with code {stack.returncode} before it was healthy"
+            )
         if time.monotonic() - started > READY_WITHIN:
             raise Failed(f"not healthy within {READY_WITHIN:.0f} s: {body}")
         time.sleep(1)
@@ -80,7 +82,9 @@ def wait_until_steadily_healthy(base: str, stack: subprocess.Popen[bytes]) -> fl
     for poll in range(CONSECUTIVE_OK):
         time.sleep(1)
         if not is_healthy(body := health(base)):
-            raise Failed(f"health flapped on poll {poll + 1} of {CONSECUTIVE_OK}: {body}")
+            raise Failed(
+                f"health flapped on poll {poll + 1} of {CONSECUTIVE_OK}: {body}"
+            )
     return ready
 
 
@@ -141,7 +145,9 @@ def check(folder: Path, log_path: Path) -> str:
     dev = subprocess.run([str(venv / "bin/python"), "-c", "import pytest"], capture_output=True,
                          check=False)  # fmt: skip
     if dev.returncode == 0:
-        raise Failed("the runtime venv has pytest: a dev package leaked into the runtime lock")
+        raise Failed(
+            "the runtime venv has pytest: a dev package leaked into the runtime lock"
+        )
 
     port = int(env["WEB_PORT"])
     base = f"http://127.0.0.1:{port}"
@@ -151,7 +157,11 @@ def check(folder: Path, log_path: Path) -> str:
         try:
             ready = wait_until_steadily_healthy(base, stack)
             status, page = get(f"{base}/")
-            if status != 200 or b'<div id="root">' not in page or b"/assets/" not in page:
+            if (
+                status != 200
+                or b'<div id="root">' not in page
+                or b"/assets/" not in page
+            ):
                 raise Failed(f"/ did not serve the React app ({status})")
             send_bad_input(port)
         finally:
@@ -160,7 +170,9 @@ def check(folder: Path, log_path: Path) -> str:
                 stack.wait(timeout=STOP_WITHIN)
             except subprocess.TimeoutExpired:
                 os.killpg(stack.pid, signal.SIGKILL)
-                raise Failed(f"make run did not stop within {STOP_WITHIN:.0f} s") from None
+                raise Failed(
+                    f"make run did not stop within {STOP_WITHIN:.0f} s"
+                ) from None
     time.sleep(1)
     if left := processes_of(folder):
         for pid in left:
