@@ -46,10 +46,9 @@ from edi.models import (
 from edi.parsers import EdiError, InvoiceDocument, ParsedFile, ParseOptions, Party, parse_file
 from edi.parsers.interchange import too_large
 from edi.parsers.values import money
-from task_manager import services as executions
+from task_manager import tracking
 from task_manager.models import ACTIVE_STATUSES, ExecutionStatus, TaskExecution
-from task_manager.services import Change, ChildrenOutcome
-from task_manager.tracking import ProgressReporter
+from task_manager.tracking import Change, ChildrenOutcome, ProgressReporter
 
 logger = logging.getLogger(__name__)
 S = ExecutionStatus
@@ -112,7 +111,7 @@ def import_create(*, user: User, files: Sequence[File]) -> Import:
             batch = Import.objects.create(user=user, files_total=len(files))
             records = [store_file(batch, n, file, stored) for n, file in enumerate(files, 1)]
             ImportFile.objects.bulk_create(records)
-            batch.execution = executions.execution_launch(
+            batch.execution = tracking.execution_launch(
                 task=IMPORT_TASK, user=user, kwargs={"import_id": batch.pk},
                 title=f"EDI import of {len(files)} files", options=queue_options(),
             )  # fmt: skip
@@ -257,7 +256,7 @@ def commit_outcome(file_id: int, execution_id: int, outcome: Outcome) -> tuple[I
     child finishes), so that concurrent files never deadlock.
     """
     with transaction.atomic():
-        child = executions.locked_execution(execution_id)
+        child = tracking.execution_lock(execution_id)
         record = (
             ImportFile.objects.select_for_update(of=("self",))
             .select_related("batch")
@@ -386,11 +385,11 @@ def report(record: ImportFile, child: TaskExecution, *, cancelled: bool) -> None
     child.title = f"Import {record.name}"[:255]
     child.save(update_fields=["title"])
     if record.batch.execution_id is not None:
-        executions.execution_apply(
+        tracking.execution_apply(
             record.batch.execution_id, Change(message=f"{record.name}: {summary}")
         )
     status = S.SUCCESS if record.status != FileStatus.FAILED else S.FAILURE
-    executions.execution_finish(
+    tracking.execution_finish(
         child.task_id, S.REVOKED if cancelled else status, result=file_result(record),
         error=record.error, message=summary,
     )  # fmt: skip

@@ -10,12 +10,12 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from task_manager import services
 from task_manager.api.serializers import (
     validate_json_object,
     validate_params_schema,
     validate_task_name,
 )
+from task_manager.launching import ExecutionFinished, execution_cancel
 from task_manager.models import (
     AuditRecord,
     TaskExecution,
@@ -43,9 +43,9 @@ class TaskExecutionAdmin(admin.ModelAdmin):
         cancelled = skipped = 0
         for execution in queryset:
             try:
-                services.execution_cancel(execution, by=admin_user(request))
+                execution_cancel(execution, by=admin_user(request))
                 cancelled += 1
-            except services.ExecutionFinished:
+            except ExecutionFinished:
                 skipped += 1
         level = messages.WARNING if skipped else messages.SUCCESS
         self.message_user(request, f"{cancelled} cancelled, {skipped} already finished.", level)

@@ -51,7 +51,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.utils.json import strict_constant
 from rest_framework.viewsets import ModelViewSet
 
-from task_manager import cluster, launchers, payloads, selectors, services
+from task_manager import cluster, launchers, payloads, selectors
 from task_manager.api import serializers as s
 from task_manager.api.filters import (
     ExecutionFilterBackend,
@@ -59,7 +59,14 @@ from task_manager.api.filters import (
     filter_executions,
 )
 from task_manager.api.polls import CACHE_CONTROL, VARY, etag_matches, execution_etag
+from task_manager.launching import (
+    CancelNotAllowed,
+    ExecutionFinished,
+    execution_cancel,
+    execution_launch,
+)
 from task_manager.models import TaskExecution, TaskNotification, TaskTemplate
+from task_manager.notifications import notifications_mark_read
 
 # --- shared plumbing ---------------------------------------------------------------------
 
@@ -209,12 +216,10 @@ class ExecutionCancelView(VisibleExecutionsView):
         execution = self.get_object()
         body = validated(s.CancelSerializer, request.data)
         try:
-            outcome = services.execution_cancel(
-                execution, by=request_user(request), force=body["force"]
-            )
-        except services.ExecutionFinished as exc:
+            outcome = execution_cancel(execution, by=request_user(request), force=body["force"])
+        except ExecutionFinished as exc:
             raise Conflict(str(exc)) from exc
-        except services.CancelNotAllowed as exc:
+        except CancelNotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         except TaskExecution.DoesNotExist as exc:
             raise NotFound() from exc
@@ -395,7 +400,7 @@ class TemplateViewSet(ModelViewSet):
                 launcher, user=request_user(request), params=params, template=template
             )
         else:
-            execution = services.execution_launch(
+            execution = execution_launch(
                 task=template.task_name, user=request_user(request), kwargs=params,
                 template=template, title=template.name, params=params,
             )  # fmt: skip
@@ -440,7 +445,7 @@ class NotificationReadView(OwnNotificationsView):
     def post(self, request: Request, pk: int) -> Response:
         validated(s.EmptyBodySerializer, request.data)
         notification = self.get_object()
-        services.notifications_mark_read(user=request_user(request), ids=[notification.pk])
+        notifications_mark_read(user=request_user(request), ids=[notification.pk])
         notification.refresh_from_db(fields=["read_at"])
         return Response(s.NotificationSerializer(notification).data)
 
@@ -453,5 +458,5 @@ class NotificationReadAllView(GenericAPIView):
     @extend_schema(request=None, responses=s.UpdatedSerializer)
     def post(self, request: Request) -> Response:
         validated(s.EmptyBodySerializer, request.data)
-        updated = services.notifications_mark_read(user=request_user(request))
+        updated = notifications_mark_read(user=request_user(request))
         return Response({"updated": updated})

@@ -9,10 +9,10 @@ from django.contrib.auth.models import User
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from task_manager import events, services
+from task_manager import events, held_starts, launching, lifecycle, writes
 from task_manager.models import TaskExecution, TaskLogLine, TaskNotification, TaskTemplate
 from task_manager.payloads import status_event
-from task_manager.services import Change
+from task_manager.rules import Change
 
 NOW = timezone.now
 
@@ -38,7 +38,7 @@ class TestApply:
     ) -> None:
         execution = make_execution(user)
         with django_capture_on_commit_callbacks(execute=True):
-            services.execution_apply(
+            lifecycle.execution_apply(
                 execution.pk,
                 Change(current_step=2, total_steps=4, message="copying",
                        logs=[(NOW(), "INFO", "a"), (NOW(), "WARNING", "b")]),
@@ -58,8 +58,8 @@ class TestApply:
 
     def test_progress_never_goes_backwards(self, user: User, published: list) -> None:
         execution = make_execution(user, status="PROGRESS")
-        services.execution_apply(execution.pk, Change(progress=60))
-        services.execution_apply(execution.pk, Change(progress=30, message="later"))
+        lifecycle.execution_apply(execution.pk, Change(progress=60))
+        lifecycle.execution_apply(execution.pk, Change(progress=30, message="later"))
 
         execution.refresh_from_db()
         assert execution.progress == 60
@@ -68,8 +68,8 @@ class TestApply:
 
     def test_items_drive_progress_and_deltas_add(self, user: User, published: list) -> None:
         execution = make_execution(user)
-        services.execution_apply(execution.pk, Change(total_items=8))
-        services.execution_apply(execution.pk, Change(processed_delta=3, failed_delta=1))
+        lifecycle.execution_apply(execution.pk, Change(total_items=8))
+        lifecycle.execution_apply(execution.pk, Change(processed_delta=3, failed_delta=1))
 
         execution.refresh_from_db()
         assert (execution.processed_items, execution.failed_items) == (3, 1)
@@ -81,8 +81,8 @@ class TestApply:
         running = make_execution(user, status="PROGRESS", message="same")
         done = make_execution(user, status="SUCCESS", progress=100, seq=5)
 
-        services.execution_apply(running.pk, Change(message="same"))
-        services.execution_apply(done.pk, Change(progress=10, logs=[(NOW(), "INFO", "late")]))
+        lifecycle.execution_apply(running.pk, Change(message="same"))
+        lifecycle.execution_apply(done.pk, Change(progress=10, logs=[(NOW(), "INFO", "late")]))
 
         running.refresh_from_db()
         done.refresh_from_db()
@@ -93,7 +93,7 @@ class TestApply:
 
     def test_out_of_range_values_are_clamped(self, user: User, published: list) -> None:
         execution = make_execution(user)
-        services.execution_apply(execution.pk, Change(progress=250, processed_items=-4))
+        lifecycle.execution_apply(execution.pk, Change(progress=250, processed_items=-4))
 
         execution.refresh_from_db()
         assert (execution.progress, execution.processed_items) == (100, 0)
@@ -120,7 +120,7 @@ class TestPublished:
     ) -> None:
         # The INSERT in a savepoint, no SELECT before it; nothing after the commit.
         with django_assert_num_queries(3), django_capture_on_commit_callbacks(execute=True):
-            execution = services.execution_register_published(
+            execution = lifecycle.execution_register_published(
                 task_id="sent-1", task_name="demo.x", args=[1], kwargs={}, queue="q"
             )
 
@@ -135,7 +135,7 @@ class TestPublished:
     ) -> None:  # fmt: skip
         # The same three, and after the commit the owner's name, which the event carries.
         with django_assert_num_queries(4), django_capture_on_commit_callbacks(execute=True):
-            execution = services.execution_register_published(
+            execution = lifecycle.execution_register_published(
                 task_id="sent-2", task_name="demo.x", args=[], kwargs={}, queue="", user_id=user.pk
             )
 
@@ -149,7 +149,7 @@ class TestPublished:
     ) -> None:
         execution = make_execution(user, status="PENDING", started_at=None)
         with django_capture_on_commit_callbacks(execute=True):
-            again = services.execution_register_published(
+            again = lifecycle.execution_register_published(
                 task_id=execution.task_id, task_name="demo.x", args=[], kwargs={}, queue=""
             )
 
@@ -164,7 +164,7 @@ class TestPublished:
 
         with django_assert_num_queries(0):
             on_before_task_publish(
-                sender="demo.x", headers={"id": "launched-1", services.REGISTERED_HEADER: "1"},
+                sender="demo.x", headers={"id": "launched-1", launching.REGISTERED_HEADER: "1"},
                 body=([], {}, {}), routing_key="celery",
             )  # fmt: skip
 
@@ -179,10 +179,10 @@ class TestStatus:
         execution = make_execution(user, status="STARTED")
         queued_at = NOW() - timedelta(seconds=5)
         with transaction.atomic():
-            locked = services.locked_execution(execution.pk)
+            locked = writes.execution_lock(execution.pk)
             # send_execution stamps queued_at without the row lock: it must survive.
             TaskExecution.objects.filter(pk=execution.pk).update(queued_at=queued_at)
-            services.execution_set_status(locked, "RETRY", message="Retrying", attempt=2)
+            writes.execution_set_status(locked, "RETRY", message="Retrying", attempt=2)
 
         execution.refresh_from_db()
         assert (execution.status, execution.message, execution.attempt) == ("RETRY", "Retrying", 2)
@@ -196,7 +196,7 @@ class TestStatus:
         execution = make_execution(user, status="SUCCESS")
 
         with django_assert_num_queries(0):
-            assert not services.execution_set_status(execution, "STARTED", worker="w")
+            assert not writes.execution_set_status(execution, "STARTED", worker="w")
 
         execution.refresh_from_db()
         assert (execution.status, execution.worker, execution.seq) == ("SUCCESS", "", 0)
@@ -210,7 +210,7 @@ class TestFinish:
     ) -> None:
         execution = make_execution(user, title="Deploy web-01", progress=40)
         with django_capture_on_commit_callbacks(execute=True):
-            services.execution_finish(execution.task_id, "SUCCESS", result={"ip": "10.0.0.9"})
+            lifecycle.execution_finish(execution.task_id, "SUCCESS", result={"ip": "10.0.0.9"})
 
         execution.refresh_from_db()
         assert (execution.status, execution.progress) == ("SUCCESS", 100)
@@ -228,9 +228,9 @@ class TestFinish:
         self, user: User, published: list
     ) -> None:
         execution = make_execution(user)
-        services.execution_finish(execution.task_id, "FAILURE", error="ValueError: bad")
-        services.execution_finish(execution.task_id, "SUCCESS")
-        services.execution_mark_started(execution.task_id, worker="w", attempt=2)
+        lifecycle.execution_finish(execution.task_id, "FAILURE", error="ValueError: bad")
+        lifecycle.execution_finish(execution.task_id, "SUCCESS")
+        held_starts.execution_mark_started(execution.task_id, worker="w", attempt=2)
 
         execution.refresh_from_db()
         assert execution.status == "FAILURE"
@@ -242,7 +242,7 @@ class TestFinish:
             name="quiet", module="demo", task_name="demo.x", notify_on_finish=False
         )
         execution = make_execution(user, template=template)
-        services.execution_finish(execution.task_id, "SUCCESS")
+        lifecycle.execution_finish(execution.task_id, "SUCCESS")
 
         assert not TaskNotification.objects.exists()
 
@@ -252,16 +252,16 @@ class TestFinish:
         parent = make_execution(user, waits_for_children=True, total_items=3)
         children = [make_execution(user, parent=parent) for _ in range(3)]
 
-        services.execution_finish(parent.task_id, "SUCCESS", result=3)
+        lifecycle.execution_finish(parent.task_id, "SUCCESS", result=3)
         parent.refresh_from_db()
         assert parent.status == "STARTED"  # the parent task returned, its children run on
 
-        services.execution_finish(children[0].task_id, "SUCCESS")
-        services.execution_finish(children[1].task_id, "FAILURE", error="boom")
+        lifecycle.execution_finish(children[0].task_id, "SUCCESS")
+        lifecycle.execution_finish(children[1].task_id, "FAILURE", error="boom")
         parent.refresh_from_db()
         assert (parent.processed_items, parent.failed_items, parent.is_active) == (1, 1, True)
 
-        services.execution_finish(children[2].task_id, "SUCCESS")
+        lifecycle.execution_finish(children[2].task_id, "SUCCESS")
         parent.refresh_from_db()
         assert parent.status == "FAILURE"
         assert parent.error == "1 of 3 child tasks failed"
@@ -275,7 +275,7 @@ class TestCancel:
     def test_a_queued_execution_is_revoked_at_once(self, user: User, published: list) -> None:
         execution = make_execution(user, status="PENDING", started_at=None)
 
-        assert services.execution_cancel(execution, by=user) == "REVOKED"
+        assert launching.execution_cancel(execution, by=user) == "REVOKED"
 
         execution.refresh_from_db()
         assert execution.status == "REVOKED"
@@ -285,19 +285,19 @@ class TestCancel:
     def test_a_running_execution_is_asked_to_stop(self, user: User, published: list) -> None:
         execution = make_execution(user, status="PROGRESS")
 
-        assert services.execution_cancel(execution, by=user) == "cancelling"
+        assert launching.execution_cancel(execution, by=user) == "cancelling"
 
         execution.refresh_from_db()
         assert execution.status == "PROGRESS"
         assert execution.cancel_requested_at is not None
-        assert services.execution_is_cancel_requested(execution.pk)
-        assert services.execution_apply(execution.pk, Change(message="x")).cancel_requested
+        assert launching.execution_is_cancel_requested(execution.pk)
+        assert lifecycle.execution_apply(execution.pk, Change(message="x")).cancel_requested
 
     def test_cancel_of_a_finished_execution_is_refused(self, user: User, published: list) -> None:
         execution = make_execution(user, status="SUCCESS")
 
-        with pytest.raises(services.ExecutionFinished):
-            services.execution_cancel(execution, by=user)
+        with pytest.raises(launching.ExecutionFinished):
+            launching.execution_cancel(execution, by=user)
 
     def test_force_is_for_staff_after_the_grace_period(
         self, user: User, staff_user: User, published: list, settings
@@ -305,18 +305,18 @@ class TestCancel:
         settings.TASKPULSE_CANCEL_GRACE_SECONDS = 30
         execution = make_execution(user, status="PROGRESS")
 
-        with pytest.raises(services.CancelNotAllowed, match="cancel first"):
-            services.execution_cancel(execution, by=staff_user, force=True)
-        services.execution_cancel(execution, by=user)
-        with pytest.raises(services.CancelNotAllowed, match="only staff"):
-            services.execution_cancel(execution, by=user, force=True)
-        with pytest.raises(services.CancelNotAllowed, match="30s after the request"):
-            services.execution_cancel(execution, by=staff_user, force=True)
+        with pytest.raises(launching.CancelNotAllowed, match="cancel first"):
+            launching.execution_cancel(execution, by=staff_user, force=True)
+        launching.execution_cancel(execution, by=user)
+        with pytest.raises(launching.CancelNotAllowed, match="only staff"):
+            launching.execution_cancel(execution, by=user, force=True)
+        with pytest.raises(launching.CancelNotAllowed, match="30s after the request"):
+            launching.execution_cancel(execution, by=staff_user, force=True)
         TaskExecution.objects.filter(pk=execution.pk).update(
             cancel_requested_at=NOW() - timedelta(seconds=31)
         )
 
-        assert services.execution_cancel(execution, by=staff_user, force=True) == "REVOKED"
+        assert launching.execution_cancel(execution, by=staff_user, force=True) == "REVOKED"
         execution.refresh_from_db()
         assert (execution.status, execution.message) == ("REVOKED", "Terminated by staff")
 
@@ -330,8 +330,8 @@ def test_parallel_increments_of_one_record_are_never_lost(user: User, published:
     def advance() -> None:
         try:
             for _ in range(25):
-                services.execution_apply(execution.pk, Change(processed_delta=1))
-                services.execution_apply(execution.pk, Change(failed_delta=1))
+                lifecycle.execution_apply(execution.pk, Change(processed_delta=1))
+                lifecycle.execution_apply(execution.pk, Change(failed_delta=1))
         except BaseException as error:  # reported by the assertion below
             errors.append(error)
         finally:

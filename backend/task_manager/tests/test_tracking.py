@@ -13,7 +13,7 @@ from celery.utils.nodenames import gethostname
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from task_manager import events, services, tracking
+from task_manager import events, held_starts, launching, tracking
 from task_manager.models import TaskExecution, TaskLogLine
 from task_manager.payloads import iso, status_event
 from task_manager.tasks import demo
@@ -185,7 +185,7 @@ def test_plain_functions_track_code_without_the_decorator(user: User) -> None:
     assert (execution.module, execution.status, execution.result) == (
         "reports", "SUCCESS", {"rows": 3},
     )  # fmt: skip
-    assert services.execution_is_cancel_requested(execution.pk) is False
+    assert launching.execution_is_cancel_requested(execution.pk) is False
 
 
 # --- the start: held back one interval, written by the first write that comes -------------
@@ -261,7 +261,7 @@ def test_a_task_that_ends_within_the_interval_is_written_once(
     assert statuses(published) == [(1, "SUCCESS")]  # never STARTED
     assert published[0]["execution"]["started_at"] == iso(execution.started_at)
     with django_assert_num_queries(0):
-        services.execution_flush_start("quick-1")  # what the flusher does when it is due
+        held_starts.execution_flush_start("quick-1")  # what the flusher does when it is due
 
 
 @pytest.mark.django_db(transaction=True)
@@ -289,7 +289,7 @@ def test_a_report_within_the_interval_writes_the_start_with_it(
 ) -> None:  # fmt: skip
     execution = pending(user, "reports-1")
     before = timezone.now()
-    tracking.defer_start("reports-1", worker="w@host", attempt=1)
+    held_starts.defer_start("reports-1", worker="w@host", attempt=1)
     reporter = ProgressReporter(execution.pk)
 
     # In one transaction, one UPDATE: STARTED then PROGRESS, each with its seq.
@@ -304,7 +304,7 @@ def test_a_report_within_the_interval_writes_the_start_with_it(
     assert statuses(published) == [(1, "STARTED"), (2, "PROGRESS")]
     started = published[0]["execution"]
     assert (started["worker"], started["current_step"]) == ("w@host", 0)  # before the report
-    assert not services.held_starts.holds("reports-1")
+    assert not held_starts.held_starts.holds("reports-1")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -376,26 +376,26 @@ def test_without_an_interval_the_start_is_written_at_once(user: User, settings: 
     settings.TASKPULSE_PROGRESS_INTERVAL_MS = 0
     execution = pending(user, "at-once-1")
 
-    tracking.defer_start("at-once-1", worker="w@host", attempt=3)
+    held_starts.defer_start("at-once-1", worker="w@host", attempt=3)
 
     execution.refresh_from_db()
     assert (execution.status, execution.worker, execution.attempt) == ("STARTED", "w@host", 3)
-    assert not services.held_starts.holds("at-once-1")
+    assert not held_starts.held_starts.holds("at-once-1")
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_worker_child_holds_none_of_its_parents_starts() -> None:
-    start = services.Start(worker="w@host", attempt=1, started_at=timezone.now())
-    services.held_starts.hold("forked-1", start)
+    start = held_starts.Start(worker="w@host", attempt=1, started_at=timezone.now())
+    held_starts.held_starts.hold("forked-1", start)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: answer, and leave without running anything of pytest's
-        os.write(write, b"held" if services.held_starts.holds("forked-1") else b"none")
+        os.write(write, b"held" if held_starts.held_starts.holds("forked-1") else b"none")
         os._exit(0)
     os.waitpid(pid, 0)
 
     assert os.read(read, 4) == b"none"
-    assert services.held_starts.take("forked-1") is start
+    assert held_starts.held_starts.take("forked-1") is start
 
 
 @pytest.mark.django_db
