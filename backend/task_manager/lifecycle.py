@@ -1,7 +1,7 @@
 """An execution's life after its launch, from Celery's signals and the tracking API:
-registered when its message is sent, its progress reports, a retry, its end (with the
-owner's notification) and, for a fan-out's child, its count on
-the parent, which ends after its last child.
+registered when its message is sent, its progress reports, a retry, and its end, with the
+owner's notification and the apps' finished hooks (task_manager.hooks); a fan-out's child
+is counted on its parent, which ends after its last child.
 
 Every write goes through task_manager.writes on the locked row; a start held back for the
 execution (task_manager.held_starts) is taken and saved with the first of them.
@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from task_manager import hooks
 from task_manager.held_starts import Start, held_starts, start_fields, start_locked
 from task_manager.models import ExecutionStatus, TaskExecution
 from task_manager.notifications import notify_finished
@@ -151,7 +152,8 @@ def finish_locked(
         fields.setdefault("started_at", fields["finished_at"])
     if message is None:
         message = finish_message(status, error)
-    execution_set_status(execution, status, message=message, **fields)
+    if execution_set_status(execution, status, message=message, **fields):
+        hooks.execution_finished(execution)
     notify_finished(execution)
     if execution.parent_id is not None:
         _advance_parent(execution.parent_id, failed=status != S.SUCCESS)
