@@ -1,4 +1,4 @@
-"""Conditional polls answered in front of Django (task_manager.api.polls).
+"""Conditional polls answered in front of Django (config.api.polls).
 
 The wrapper may only answer 304 when Django would: every other case must reach Django.
 """
@@ -15,9 +15,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from config.api import polls
+from config.api.etags import execution_etag
+from config.api.polls import ConditionalPolls
 from task_manager import lifecycle, selectors
-from task_manager.api import polls
-from task_manager.api.polls import ConditionalPolls, execution_etag
 from task_manager.models import TaskExecution
 from task_manager.rules import Change
 from testing.live import LiveServer
