@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.utils import timezone
 
-from edi import services, testdata
+from edi import file_import, services, testdata
 from edi.models import FileStatus, Import, ImportFile, Invoice, InvoiceLine
 from edi.tasks import import_file, import_files
 from edi.tests.conftest import FakeBroker, import_now, uploads
@@ -164,7 +164,7 @@ def test_a_redelivered_file_task_inserts_nothing_twice(user: User, inline: list[
     stray = lifecycle.execution_register_published(
         task_id="stray", task_name=services.FILE_TASK, args=[record.pk], kwargs={}, queue=""
     )
-    again = services.import_file_run(file_id=record.pk, execution_id=stray.pk)
+    again = file_import.import_file_run(file_id=record.pk, execution_id=stray.pk)
 
     assert result.state == "IGNORED"
     assert again["status"] == "imported"
@@ -177,7 +177,7 @@ def test_a_file_task_rerun_after_a_crash_before_its_commit_does_all_of_it(
     user: User, inline: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker that dies mid-file commits nothing: the re-queued task does the whole file."""
-    real = services.report
+    real = file_import.report
     calls = {"n": 0}
 
     def crash_once(*args: Any, **kwargs: Any) -> None:
@@ -186,7 +186,7 @@ def test_a_file_task_rerun_after_a_crash_before_its_commit_does_all_of_it(
             raise SystemExit("worker lost")  # the transaction is rolled back
         real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "report", crash_once)
+    monkeypatch.setattr(file_import, "report", crash_once)
     files = batch_of(3, 0, seed=24)
     batch = services.import_create(user=user, files=uploads(files))
     assert batch.execution is not None
@@ -291,16 +291,16 @@ def test_recovery_frees_the_lock_of_an_import_whose_worker_died(
 def test_a_cancelled_import_skips_the_files_not_read_yet(
     user: User, inline: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = services.read_file
+    real = file_import.read_file
     reads = {"n": 0}
 
-    def cancel_after_three(record: ImportFile) -> services.Outcome:
+    def cancel_after_three(record: ImportFile) -> file_import.Outcome:
         reads["n"] += 1
         if reads["n"] == 4:
             launching.execution_cancel(record.batch.execution, by=user)  # type: ignore[arg-type]
         return real(record)
 
-    monkeypatch.setattr(services, "read_file", cancel_after_three)
+    monkeypatch.setattr(file_import, "read_file", cancel_after_three)
 
     batch = import_now(user, batch_of(8, 0, seed=29))
 
