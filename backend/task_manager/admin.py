@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from task_manager.api.serializers import (
+    TEMPLATE_EDITABLE_FIELDS,
     validate_json_object,
     validate_params_schema,
     validate_task_name,
@@ -72,11 +73,7 @@ class TaskTemplateForm(forms.ModelForm):
 
     class Meta:
         model = TaskTemplate
-        fields = [
-            "name", "module", "task_name", "description", "default_params", "params_schema",
-            "enabled", "max_retries", "time_limit", "notify_on_finish", "on_worker_lost",
-            "pending_requeue_after", "pending_timeout",
-        ]  # fmt: skip
+        fields = TEMPLATE_EDITABLE_FIELDS
 
     def clean_task_name(self) -> str:
         return checked(validate_task_name, self.cleaned_data["task_name"])

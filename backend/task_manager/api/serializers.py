@@ -238,15 +238,18 @@ def validate_json_object(value: Any) -> None:
         raise DjangoValidationError("Expected a JSON object.")
 
 
+# What staff may set on a template, through the API or the admin.
+TEMPLATE_EDITABLE_FIELDS = [
+    "name", "module", "task_name", "description", "default_params", "params_schema",
+    "enabled", "max_retries", "time_limit", "notify_on_finish", "on_worker_lost",
+    "pending_requeue_after", "pending_timeout",
+]  # fmt: skip
+
+
 class TemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaskTemplate
-        fields = [
-            "id", "name", "module", "task_name", "description", "default_params",
-            "params_schema", "enabled", "max_retries", "time_limit", "notify_on_finish",
-            "on_worker_lost", "pending_requeue_after", "pending_timeout", "created_at",
-            "updated_at",
-        ]  # fmt: skip
+        fields = ["id", *TEMPLATE_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
             "task_name": {"validators": [validate_task_name]},
