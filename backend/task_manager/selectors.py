@@ -39,7 +39,7 @@ def execution_seq_visible_to(*, user: User, execution_id: int) -> int | None:
 def execution_seq_for_token(*, key: str, execution_id: int) -> int | None:
     """execution_seq_visible_to for the active user of a DRF token, in one statement.
 
-    For conditional polls (api.polls), hundreds a second: the token's lookup and the
+    For conditional polls (config.api.polls), hundreds a second: the token's lookup and the
     visibility rule above (staff: every execution; a user: their own) in one query, not two
     ORM queries (~1 ms of query building per poll). test_polls pins both to one answer.
     """
