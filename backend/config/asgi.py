@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
 Conditional polls of an execution that has not changed are answered in front of Django
-(task_manager.api.polls); every other request goes through it.
+(config.api.polls); every other request goes through it.
 """
 
 import os
@@ -14,7 +14,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from task_manager.api.polls import ConditionalPolls  # noqa: E402
+from config.api.polls import ConditionalPolls  # noqa: E402
 from task_manager.auth import TokenAuthMiddlewareStack, origin_validated  # noqa: E402
 from task_manager.routing import websocket_urlpatterns  # noqa: E402
 

@@ -1,0 +1,1 @@
+"""VM deployments: a deployment history launched as a tracked task of eight steps."""

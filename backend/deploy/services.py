@@ -31,10 +31,9 @@ from deploy.providers import (
     create_provider,
 )
 from deploy.steps import STEPS, TOTAL_STEPS, Step, step
-from task_manager import services as executions
+from task_manager import tracking
 from task_manager.models import ExecutionStatus, TaskExecution, TaskTemplate
-from task_manager.services import Change
-from task_manager.tracking import ProgressReporter, TaskCancelled
+from task_manager.tracking import Change, ProgressReporter, TaskCancelled
 
 TASK_NAME = "deploy.deploy_vm"
 MAX_RETRIES = 3
@@ -77,7 +76,7 @@ def deployment_create(
         user=user, provider=configured_provider(), ip_address=params.get("ip_address") or None,
         simulate=params.get("simulate") or {}, **{name: params[name] for name in SPEC_FIELDS},
     )  # fmt: skip
-    execution = executions.execution_launch(
+    execution = tracking.execution_launch(
         task=TASK_NAME, user=user, kwargs={"history_id": history.pk},
         title=f"Deploy {history.hostname}", template=template or deploy_template(),
         params=params,
@@ -219,8 +218,8 @@ class DeploymentRun:
         message = f"Deployed {history.hostname} at {history.vm_ip_address} ({history.provider})"
         self.log("INFO", message)
         self.progress.flush()
-        executions.execution_finish(history.celery_task_id, S.SUCCESS, result=result,
-                                    message=message)  # fmt: skip
+        tracking.execution_finish(history.celery_task_id, S.SUCCESS, result=result,
+                                  message=message)  # fmt: skip
         return result
 
     def close_provider(self) -> None:
@@ -250,7 +249,7 @@ def deployment_log(history: DeploymentHistory, level: str, message: str) -> None
     if history.execution_id is None:
         return
     change = Change(logs=[(timezone.now(), level, message)])
-    executions.execution_apply(history.execution_id, change)
+    tracking.execution_apply(history.execution_id, change)
 
 
 @transaction.atomic
@@ -260,8 +259,8 @@ def deployment_fail(history: DeploymentHistory, *, error: str, trace: str = "") 
     DeploymentHistory.objects.filter(pk=history.pk).update(
         status=D.FAILED, error=error, finished_at=now, updated_at=now
     )
-    executions.execution_finish(history.celery_task_id, S.FAILURE, error=error, message=error,
-                                traceback=trace)  # fmt: skip
+    tracking.execution_finish(history.celery_task_id, S.FAILURE, error=error, message=error,
+                              traceback=trace)  # fmt: skip
 
 
 # --- the history follows its execution -------------------------------------------------------

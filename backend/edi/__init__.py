@@ -1,0 +1,1 @@
+"""EDI invoice import: EDIFACT files uploaded, parsed and stored as invoices, one task per file."""

@@ -8,4 +8,8 @@ class EdiConfig(AppConfig):
     def ready(self) -> None:
         # Every process (web, workers, recovery) must know how an import ends once its
         # last file has: that is declared on the import task (tracking_info reads it).
-        from edi import signals, tasks  # noqa: F401 - the receiver, and the tasks' hooks
+        from edi import tasks  # noqa: F401 - the tasks' hooks
+        from edi.hooks import files_follow_executions
+        from task_manager.hooks import on_execution_finished
+
+        on_execution_finished(files_follow_executions)

@@ -1,4 +1,5 @@
-"""The import's tasks: thin shells around edi.services (see its docstring for the design)."""
+"""The import's tasks: thin shells around edi.services and edi.file_import (the design is
+in edi.services' docstring)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.db import OperationalError
 
-from edi import services
+from edi import file_import, services
 from task_manager.models import WorkerLostPolicy
 from task_manager.tracking import ProgressReporter, track_task
 
@@ -27,7 +28,7 @@ def import_files(self: Any, import_id: int, *, progress: ProgressReporter) -> di
     return services.import_run(import_id=import_id, progress=progress)
 
 
-@shared_task(bind=True, name=services.FILE_TASK, throws=(services.FileRejected,),
+@shared_task(bind=True, name=services.FILE_TASK, throws=(file_import.FileRejected,),
              autoretry_for=RETRY_ON, retry_backoff=1, max_retries=3)  # fmt: skip
 @track_task(
     services.FILE_TASK, module="edi", title="Import an EDI file",
@@ -35,4 +36,4 @@ def import_files(self: Any, import_id: int, *, progress: ProgressReporter) -> di
 )  # fmt: skip
 def import_file(self: Any, file_id: int, *, progress: ProgressReporter) -> dict[str, Any]:
     """Parse one file and store its invoices; safe to run again (a re-queue after a crash)."""
-    return services.import_file_run(file_id=file_id, execution_id=progress.execution_id)
+    return file_import.import_file_run(file_id=file_id, execution_id=progress.execution_id)

@@ -24,7 +24,7 @@ from pydifact.control import Characters
 from pydifact.segments import Segment
 from pydifact.serializer import Serializer
 
-from edi.parsers.invoic import Party
+from edi.parsers.documents import Party
 
 CENT = Decimal("0.01")
 CHARACTERS = Characters(decimal_point=".")

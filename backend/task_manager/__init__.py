@@ -1,0 +1,1 @@
+"""The platform: tracked executions of Celery tasks, their live events, control and cluster."""

@@ -10,12 +10,13 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from task_manager import services
 from task_manager.api.serializers import (
+    TEMPLATE_EDITABLE_FIELDS,
     validate_json_object,
     validate_params_schema,
     validate_task_name,
 )
+from task_manager.launching import ExecutionFinished, execution_cancel
 from task_manager.models import (
     AuditRecord,
     TaskExecution,
@@ -43,9 +44,9 @@ class TaskExecutionAdmin(admin.ModelAdmin):
         cancelled = skipped = 0
         for execution in queryset:
             try:
-                services.execution_cancel(execution, by=admin_user(request))
+                execution_cancel(execution, by=admin_user(request))
                 cancelled += 1
-            except services.ExecutionFinished:
+            except ExecutionFinished:
                 skipped += 1
         level = messages.WARNING if skipped else messages.SUCCESS
         self.message_user(request, f"{cancelled} cancelled, {skipped} already finished.", level)
@@ -72,11 +73,7 @@ class TaskTemplateForm(forms.ModelForm):
 
     class Meta:
         model = TaskTemplate
-        fields = [
-            "name", "module", "task_name", "description", "default_params", "params_schema",
-            "enabled", "max_retries", "time_limit", "notify_on_finish", "on_worker_lost",
-            "pending_requeue_after", "pending_timeout",
-        ]  # fmt: skip
+        fields = TEMPLATE_EDITABLE_FIELDS
 
     def clean_task_name(self) -> str:
         return checked(validate_task_name, self.cleaned_data["task_name"])

@@ -1,8 +1,9 @@
-"""WebSocket authentication: the Django session, or a DRF token offered as a subprotocol.
+"""Who may open a WebSocket: an allowed Origin, then the Django session or a DRF token.
 
 A browser authenticates with its session cookie. A script offers the subprotocols
 `taskpulse` and `token.<key>` (or sends {"action": "auth", "token": ...} first, see the
-consumer); a token is never read from the URL, where proxies and logs would keep it.
+consumer); a token is never read from the URL, where proxies and logs would keep it. A
+foreign Origin is refused with 4403 (`origin_validated`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from urllib.parse import urlparse
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser, User
 from rest_framework.authtoken.models import Token
 
 TOKEN_SUBPROTOCOL_PREFIX = "token."  # noqa: S105 - a prefix, not a secret
+CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
 @database_sync_to_async
@@ -56,10 +60,6 @@ def origin_validated(application: Any) -> Any:
     A browser always sends Origin, so a connection without one is a script: it may
     authenticate with a token, but its cookies are dropped so that no session rides along.
     """
-    from channels.security.websocket import AllowedHostsOriginValidator
-
-    from task_manager.consumers import ForbiddenOriginConsumer
-
     validator = AllowedHostsOriginValidator(application)
     forbidden = ForbiddenOriginConsumer.as_asgi()
 
@@ -74,3 +74,12 @@ def origin_validated(application: Any) -> Any:
         return await forbidden(scope, receive, send)
 
     return app
+
+
+class ForbiddenOriginConsumer(AsyncWebsocketConsumer):
+    """Completes the handshake only to close with 4403, so that clients can tell why."""
+
+    async def connect(self) -> None:
+        """Called on the handshake: accept, then close at once."""
+        await self.accept()
+        await self.close(code=CLOSE_FORBIDDEN_ORIGIN)

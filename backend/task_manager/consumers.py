@@ -20,10 +20,9 @@ from task_manager import events
 from task_manager.auth import user_for_token
 from task_manager.models import TaskExecution, TaskLogLine
 from task_manager.payloads import log_event, status_event
-from task_manager.selectors import execution_visible_to
+from task_manager.selectors import execution_log_lines, execution_visible_to
 
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN_ORIGIN = 4403
 SUBPROTOCOL = "taskpulse"
 MAX_FRAME_CHARS = 16 * 1024
 MAX_SUBSCRIPTIONS = 200
@@ -37,7 +36,7 @@ class ProtocolError(Exception):
     """A client message we answer with {"type": "error"}; the connection stays open."""
 
 
-def whole_number(content: dict[str, Any], key: str) -> int:
+def _whole_number(content: dict[str, Any], key: str) -> int:
     value = content.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ProtocolError(f"'{key}' must be a non-negative integer")
@@ -45,30 +44,30 @@ def whole_number(content: dict[str, Any], key: str) -> int:
 
 
 @database_sync_to_async
-def visible_execution(user: User, execution_id: int) -> TaskExecution | None:
+def _visible_execution(user: User, execution_id: int) -> TaskExecution | None:
     return execution_visible_to(user=user).filter(pk=execution_id).first()
 
 
 @database_sync_to_async
-def log_lines_after(execution_id: int, since_seq: int, upto_seq: int) -> list[TaskLogLine]:
-    return list(
-        TaskLogLine.objects.filter(
-            execution_id=execution_id, seq__gt=since_seq, seq__lte=upto_seq
-        ).order_by("seq")
-    )
+def _log_lines_after(execution_id: int, since_seq: int, upto_seq: int) -> list[TaskLogLine]:
+    lines = execution_log_lines(execution_id=execution_id, after_seq=since_seq, upto_seq=upto_seq)
+    return list(lines)
 
 
 class TaskEventsConsumer(AsyncWebsocketConsumer):
     """One connection per browser tab; see the module docstring for the protocol."""
 
-    async def connect(self) -> None:
-        """Called on the handshake: accept, then authenticate (session, subprotocol or message)."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.user: User | None = None
         self.joined: set[str] = set()
         self.subscriptions: set[int] = set()
         self.state_seq: dict[int, int] = {}
         self.replayed_upto: dict[int, int] = {}
         self.auth_timeout: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        """Called on the handshake: accept, then authenticate (session, subprotocol or message)."""
         offered = self.scope.get("subprotocols") or []
         await self.accept(SUBPROTOCOL if SUBPROTOCOL in offered else None)
         user = self.scope.get("user")
@@ -109,9 +108,9 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: leave every group."""
-        if getattr(self, "auth_timeout", None) is not None:
-            self.auth_timeout.cancel()  # type: ignore[union-attr]
-        for group in list(getattr(self, "joined", ())):
+        if self.auth_timeout is not None:
+            self.auth_timeout.cancel()
+        for group in list(self.joined):
             await self.leave(group)
 
     # --- client messages ---------------------------------------------------------------
@@ -162,31 +161,33 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
 
     async def action_subscribe(self, content: dict[str, Any]) -> None:
         assert self.user is not None
-        execution_id = whole_number(content, "execution_id")
-        since_seq = None if content.get("since_seq") is None else whole_number(content, "since_seq")
+        execution_id = _whole_number(content, "execution_id")
+        since_seq = None
+        if content.get("since_seq") is not None:
+            since_seq = _whole_number(content, "since_seq")
         if execution_id not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
             raise ProtocolError(f"at most {MAX_SUBSCRIPTIONS} subscriptions per connection")
-        execution = await visible_execution(self.user, execution_id)
+        execution = await _visible_execution(self.user, execution_id)
         if execution is None:
             raise ProtocolError(f"execution {execution_id} not found")
         # Join first, then read: a change made in between arrives live and is dropped by
         # seq below, so the client gets no gap and no duplicate.
         await self.join(events.execution_group(execution_id))
         self.subscriptions.add(execution_id)
-        execution = await visible_execution(self.user, execution_id)
+        execution = await _visible_execution(self.user, execution_id)
         assert execution is not None
         await self.send_state(status_event(execution))
         if since_seq is not None:
             await self.replay_logs(execution_id, since_seq, execution.seq)
 
     async def replay_logs(self, execution_id: int, since_seq: int, upto_seq: int) -> None:
-        lines = await log_lines_after(execution_id, since_seq, upto_seq)
+        lines = await _log_lines_after(execution_id, since_seq, upto_seq)
         for start in range(0, len(lines), REPLAY_BATCH):
             await self.send_json(log_event(execution_id, lines[start : start + REPLAY_BATCH]))
         self.replayed_upto[execution_id] = upto_seq
 
     async def action_unsubscribe(self, content: dict[str, Any]) -> None:
-        execution_id = whole_number(content, "execution_id")
+        execution_id = _whole_number(content, "execution_id")
         self.subscriptions.discard(execution_id)
         self.replayed_upto.pop(execution_id, None)
         await self.leave(events.execution_group(execution_id))
@@ -240,11 +241,3 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=events.encode(content))
-
-
-class ForbiddenOriginConsumer(AsyncWebsocketConsumer):
-    """Completes the handshake only to close with 4403, so that clients can tell why."""
-
-    async def connect(self) -> None:
-        await self.accept()
-        await self.close(code=CLOSE_FORBIDDEN_ORIGIN)

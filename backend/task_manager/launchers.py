@@ -1,8 +1,9 @@
-"""Launchers: how a module launches its own task from a template.
+"""Template launches, and the launchers through which a module launches its own task.
 
-A template launch normally checks the params against the template's JSON Schema and sends
-the task. A module whose task needs more (its own validation, its own records, a rate
-limit) registers a launcher for the task name, and the templates API calls it instead:
+A template launch (`template_launch`) normally has its params checked against the
+template's JSON Schema and sends the task. A module whose task needs more (its own
+validation, its own records, a rate limit) registers a launcher for the task name, which
+`template_launch` calls instead:
 
     register_launcher("deploy.deploy_vm", launch_from_template)
 
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 from django.contrib.auth.models import User
 from rest_framework.exceptions import ValidationError
 
+from task_manager.launching import execution_launch
 from task_manager.models import TaskExecution, TaskTemplate
 
 
@@ -40,7 +42,19 @@ def launcher_for(task_name: str) -> Launcher | None:
     return _launchers.get(task_name)
 
 
-def launch_with(
+def template_launch(*, template: TaskTemplate, user: User, params: dict[str, Any]) -> TaskExecution:
+    """Launch a template's task with `params` (already merged over its defaults): through
+    the module's launcher when one is registered, else as a plain launch."""
+    launcher = launcher_for(template.task_name)
+    if launcher is not None:
+        return _launch_with(launcher, user=user, params=params, template=template)
+    return execution_launch(
+        task=template.task_name, user=user, kwargs=params, template=template,
+        title=template.name, params=params,
+    )  # fmt: skip
+
+
+def _launch_with(
     launcher: Launcher, *, user: User, params: dict[str, Any], template: TaskTemplate
 ) -> TaskExecution:
     """Run a launcher; its validation errors come back nested under "params"."""

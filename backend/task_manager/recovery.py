@@ -19,14 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from task_manager import services
+from task_manager import launching
 from task_manager.broker import Broker, RedisBroker
+from task_manager.lifecycle import execution_finish, tracking_info
 from task_manager.models import (
     RUNNING_STATUSES,
     ExecutionStatus,
     TaskExecution,
     WorkerLostPolicy,
 )
+from task_manager.writes import execution_lock, execution_set_status
 
 logger = logging.getLogger(__name__)
 S = ExecutionStatus
@@ -91,7 +93,7 @@ def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> No
             # Never sent (the broker was down at launch). A launch still on its way to the
             # broker looks the same for a moment: sending it too would run it twice.
             if age > settings.TASKPULSE_UNSENT_GRACE_SECONDS:
-                report.sent += services.send_execution(execution.pk)
+                report.sent += launching.execution_send(execution.pk)
         elif (now - execution.queued_at).total_seconds() > requeue_after:
             stale.append(execution)
     if not stale:
@@ -166,24 +168,24 @@ def worker_lost_policy(execution: TaskExecution) -> str:
     """The template's policy, else what the task declared (@track_task(on_worker_lost=))."""
     if execution.template is not None:
         return execution.template.on_worker_lost
-    declared = services.tracking_info(execution.task_name).get("on_worker_lost")
+    declared = tracking_info(execution.task_name).get("on_worker_lost")
     return declared or WorkerLostPolicy.FAIL
 
 
 def requeue(execution: TaskExecution, message: str) -> None:
     with transaction.atomic():
-        locked = services.locked_execution(execution.pk)
+        locked = execution_lock(execution.pk)
         if locked.is_finished:
             return
-        services.execution_set_status(
+        execution_set_status(
             locked, S.PENDING, message=message, requeue_count=locked.requeue_count + 1,
             worker="", queued_at=None,
         )  # fmt: skip
-    services.send_execution(execution.pk)
+    launching.execution_send(execution.pk)
 
 
 def fail(execution: TaskExecution, reason: str) -> None:
-    services.execution_finish(execution.task_id, S.FAILURE, error=reason, message=reason)
+    execution_finish(execution.task_id, S.FAILURE, error=reason, message=reason)
 
 
 def purge_old_executions(now: datetime | None = None, batch: int = 1000) -> int:

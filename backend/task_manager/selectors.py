@@ -39,7 +39,7 @@ def execution_seq_visible_to(*, user: User, execution_id: int) -> int | None:
 def execution_seq_for_token(*, key: str, execution_id: int) -> int | None:
     """execution_seq_visible_to for the active user of a DRF token, in one statement.
 
-    For conditional polls (api.polls), hundreds a second: the token's lookup and the
+    For conditional polls (config.api.polls), hundreds a second: the token's lookup and the
     visibility rule above (staff: every execution; a user: their own) in one query, not two
     ORM queries (~1 ms of query building per poll). test_polls pins both to one answer.
     """
@@ -70,10 +70,13 @@ def execution_list_for_user(*, user: User, module: str | None = None) -> QuerySe
 
 
 def execution_log_lines(
-    *, execution_id: int, after_seq: int = 0, limit: int | None = None
+    *, execution_id: int, after_seq: int = 0, upto_seq: int | None = None, limit: int | None = None
 ) -> QuerySet[TaskLogLine]:
-    """An execution's log lines after `after_seq`, oldest first (at most `limit`)."""
+    """An execution's log lines after `after_seq` (up to `upto_seq`), oldest first (at most
+    `limit`)."""
     queryset = TaskLogLine.objects.filter(execution_id=execution_id, seq__gt=after_seq)
+    if upto_seq is not None:
+        queryset = queryset.filter(seq__lte=upto_seq)
     queryset = queryset.order_by("seq")
     return queryset[:limit] if limit is not None else queryset
 

@@ -1,7 +1,6 @@
 """Wiring only: Celery's signals to the services, so that every task is tracked.
 
-A task's start is held back one coalescing interval (tracking.defer_start): the end that
-comes first writes it with the end (services.held_starts).
+A task's start is held back one coalescing interval (task_manager.held_starts).
 """
 
 from __future__ import annotations
@@ -13,7 +12,15 @@ from celery import signals
 from celery.exceptions import WorkerLostError
 from django.db import close_old_connections
 
-from task_manager import events, services, tracking
+from task_manager import events
+from task_manager.held_starts import defer_start, execution_flush_start
+from task_manager.launching import REGISTERED_HEADER
+from task_manager.lifecycle import (
+    execution_finish,
+    execution_mark_retry,
+    execution_register_published,
+    tracking_info,
+)
 from task_manager.models import ExecutionStatus
 from task_manager.tracking import TaskCancelled
 
@@ -34,11 +41,11 @@ def on_before_task_publish(
     routing_key: str = "", **_: Any,
 ) -> None:  # fmt: skip
     headers = headers or {}
-    if not is_tracked(sender) or headers.get("retries") or headers.get(services.REGISTERED_HEADER):
+    if not is_tracked(sender) or headers.get("retries") or headers.get(REGISTERED_HEADER):
         return
     args, kwargs = message_arguments(body)
-    info = services.tracking_info(str(sender))
-    services.execution_register_published(
+    info = tracking_info(str(sender))
+    execution_register_published(
         task_id=headers["id"], task_name=str(sender), args=args, kwargs=kwargs,
         queue=routing_key or "", user_id=headers.get(USER_HEADER), name=info.get("name"),
         module=info.get("module"), title=info.get("title"),
@@ -50,7 +57,7 @@ def on_task_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
     close_old_connections()
     if task is None or not is_tracked(task.name):
         return
-    tracking.defer_start(
+    defer_start(
         task_id, worker=task.request.hostname or "", attempt=(task.request.retries or 0) + 1
     )
 
@@ -59,7 +66,7 @@ def on_task_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
 def on_task_success(sender: Any = None, result: Any = None, **_: Any) -> None:
     if sender is None or not is_tracked(sender.name):
         return
-    services.execution_finish(sender.request.id, ExecutionStatus.SUCCESS, result=json_safe(result))
+    execution_finish(sender.request.id, ExecutionStatus.SUCCESS, result=json_safe(result))
 
 
 @signals.task_failure.connect
@@ -70,11 +77,11 @@ def on_task_failure(
     if sender is None or not is_tracked(sender.name):
         return
     if isinstance(exception, TaskCancelled):
-        services.execution_finish(task_id, ExecutionStatus.REVOKED)
+        execution_finish(task_id, ExecutionStatus.REVOKED)
         return
     if isinstance(exception, WorkerLostError):
         return  # the message is re-queued (task_reject_on_worker_lost); recovery watches it
-    services.execution_finish(
+    execution_finish(
         task_id, ExecutionStatus.FAILURE, error=f"{type(exception).__name__}: {exception}",
         traceback=str(einfo or ""),
     )  # fmt: skip
@@ -84,7 +91,7 @@ def on_task_failure(
 def on_task_retry(request: Any = None, reason: Any = None, **_: Any) -> None:
     if request is None or not is_tracked(request.task):
         return
-    services.execution_mark_retry(request.id, reason=str(reason))
+    execution_mark_retry(request.id, reason=str(reason))
 
 
 @signals.task_revoked.connect
@@ -92,13 +99,13 @@ def on_task_revoked(request: Any = None, terminated: bool = False, **_: Any) -> 
     if request is None or not is_tracked(request.task):
         return
     message = "Terminated" if terminated else "Cancelled before it started"
-    services.execution_finish(request.id, ExecutionStatus.REVOKED, message=message)
+    execution_finish(request.id, ExecutionStatus.REVOKED, message=message)
 
 
 @signals.task_postrun.connect
 def on_task_postrun(task_id: str = "", **_: Any) -> None:
     # A start that no end took (the task raised Ignore) is written as it would have been.
-    services.execution_flush_start(task_id)
+    execution_flush_start(task_id)
     # The last events of a task must leave before the worker takes the next one.
     events.publisher.flush()
     close_old_connections()

@@ -13,25 +13,16 @@ Reports are coalesced: at most one database write and one push per execution per
 TASKPULSE_PROGRESS_INTERVAL_MS, counters summed and the last value of everything else kept;
 a background flusher delivers the last state even when the task then goes quiet for long.
 
-The start counts as a report: a worker's task_prerun writes nothing but holds the start
-(worker, attempt, the real started_at) for one interval (services.held_starts). The first
-write of the execution before then carries it: a report saves STARTED then PROGRESS, each
-with its seq; an end (success, failure, cancel, retry) saves it with the end, so a task that
-ends within the interval is written once and never shows STARTED. Otherwise the flusher
-writes STARTED when the interval is over, and task_postrun writes a start that no end took
-(a task that raised Ignore). With an interval of 0 the start is written at once. A worker
-that dies within the interval leaves the execution PENDING with its message unacknowledged:
-recovery re-queues it like any message a dead worker took (recovery.taken_by_dead_workers),
-whatever its on_worker_lost, since it never showed as started.
+The start counts as a report: a worker's start is held back one interval and written with
+the execution's first write (task_manager.held_starts).
+
+Modules that launch and end executions themselves (deploy, edi) use what the second part
+of `__all__` names, not the write path's internals.
 """
 
 from __future__ import annotations
 
 import functools
-import heapq
-import itertools
-import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -42,69 +33,44 @@ from celery.canvas import Signature
 from celery.exceptions import Ignore
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from task_manager import selectors, services
+from task_manager import selectors
+from task_manager.held_starts import flusher
+from task_manager.launching import (
+    REGISTERED_HEADER,
+    execution_is_cancel_requested,
+    execution_launch,
+)
+from task_manager.lifecycle import (
+    execution_apply,
+    execution_finish,
+    execution_register_published,
+    tracking_info,
+)
 from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
-from task_manager.services import Change
+from task_manager.rules import Change, ChildrenOutcome
+from task_manager.writes import execution_lock
 
 F = TypeVar("F", bound=Callable[..., Any])
-logger = logging.getLogger(__name__)
+
+# For task authors (API.md).
+__all__ = [
+    "ProgressReporter", "TaskCancelled", "fan_out", "finish_task", "get_module_stats",
+    "get_user_tasks", "start_task_tracking", "track_task", "update_task_progress",
+]  # fmt: skip
+# For modules that launch and end executions themselves (deploy, edi): launch one, apply a
+# change at once, end one, and lock one's row to write beside it in the same transaction.
+__all__ += [
+    "Change", "ChildrenOutcome", "execution_apply", "execution_finish", "execution_launch",
+    "execution_lock",
+]  # fmt: skip
 
 
 class TaskCancelled(Exception):
     """Raised inside a task when its execution was asked to stop."""
-
-
-class Flusher:
-    """One thread per process that writes what a coalescing interval held back, once due:
-    reporters' pending changes and held starts."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
-        self._counter = itertools.count()
-        self._pid: int | None = None
-
-    def schedule(self, flush: Callable[[], None], due: float) -> None:
-        with self._cond:
-            if self._pid != os.getpid():  # first use, or a forked child without the thread
-                self._pid = os.getpid()
-                self._heap = []
-                threading.Thread(target=self._run, name="taskpulse-flusher", daemon=True).start()
-            heapq.heappush(self._heap, (due, next(self._counter), flush))
-            self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    self._cond.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
-                _, _, flush = heapq.heappop(self._heap)
-            try:
-                flush()
-            except Exception:  # one failed write must not stop the ones after it
-                logger.exception("taskpulse flusher: a delayed write failed")
-            finally:
-                close_old_connections()
-
-
-flusher = Flusher()
-
-
-def defer_start(task_id: str, *, worker: str, attempt: int) -> None:
-    """A worker starts the task: STARTED is written one interval later, unless a write of
-    the execution carries it before then (see the module docstring)."""
-    interval = settings.TASKPULSE_PROGRESS_INTERVAL_MS / 1000
-    if interval <= 0:
-        services.execution_mark_started(task_id, worker=worker, attempt=attempt)
-        return
-    start = services.Start(worker=worker, attempt=attempt, started_at=timezone.now())
-    services.held_starts.hold(task_id, start)
-    due = functools.partial(services.execution_flush_start, task_id, start)
-    flusher.schedule(due, time.monotonic() + interval)
 
 
 class ProgressReporter:
@@ -149,7 +115,7 @@ class ProgressReporter:
     def check_cancelled(self) -> None:
         """Raise TaskCancelled if a cancel was asked (always asks the database)."""
         self.flush()
-        if self._cancelled or services.execution_is_cancel_requested(self.execution_id):
+        if self._cancelled or execution_is_cancel_requested(self.execution_id):
             self._cancelled = True
             raise TaskCancelled()
 
@@ -177,7 +143,7 @@ class ProgressReporter:
             if change.is_empty():
                 return  # nothing written: the next report may go out at once
             self._last_flush = time.monotonic()
-            applied = services.execution_apply(self.execution_id, change)
+            applied = execution_apply(self.execution_id, change)
             self._cancelled = self._cancelled or applied.cancel_requested
 
     def discard(self) -> None:
@@ -195,7 +161,7 @@ class ProgressReporter:
 
 def track_task(
     name: str | None = None, *, module: str = "", title: str = "",
-    on_children_done: Callable[[TaskExecution], services.ChildrenOutcome] | None = None,
+    on_children_done: Callable[[TaskExecution], ChildrenOutcome] | None = None,
     on_worker_lost: str | None = None,
 ) -> Callable[[F], F]:  # fmt: skip
     """Give a bound Celery task a `progress` reporter and tracking metadata.
@@ -208,7 +174,7 @@ def track_task(
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(task: Task, *args: Any, **kwargs: Any) -> Any:
-            return run_tracked(func, task, args, kwargs)
+            return _run_tracked(func, task, args, kwargs)
 
         info: dict[str, Any] = {"name": name or "", "module": module, "title": title}
         if on_children_done is not None:
@@ -221,9 +187,9 @@ def track_task(
     return decorate
 
 
-def run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
-                kwargs: dict[str, Any]) -> Any:  # fmt: skip
-    execution = ensure_execution(task)
+def _run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> Any:  # fmt: skip
+    execution = _ensure_execution(task)
     if execution.is_finished:
         # A redelivered message of work that already ended (e.g. after a worker crash).
         raise Ignore()
@@ -236,7 +202,7 @@ def run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
         return result
     except TaskCancelled:
         reporter.discard()
-        services.execution_finish(str(task.request.id), ExecutionStatus.REVOKED)
+        execution_finish(str(task.request.id), ExecutionStatus.REVOKED)
         task.update_state(state="REVOKED")
         raise Ignore() from None
     except Exception:
@@ -244,15 +210,15 @@ def run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
         raise
 
 
-def ensure_execution(task: Task) -> TaskExecution:
+def _ensure_execution(task: Task) -> TaskExecution:
     """The execution of the running task (created here when it was sent untracked); the
     one query of a task's start, whose row also tells whether a cancel was asked."""
     task_id = str(task.request.id)
     execution = TaskExecution.objects.filter(task_id=task_id).first()
     if execution is not None:
         return execution
-    info = services.tracking_info(task.name)
-    return services.execution_register_published(
+    info = tracking_info(task.name)
+    return execution_register_published(
         task_id=task_id, task_name=task.name, args=list(task.request.args or []),
         kwargs=dict(task.request.kwargs or {}), queue="", name=info.get("name"),
         module=info.get("module"), title=info.get("title"),
@@ -274,20 +240,20 @@ def fan_out(
     """
     signatures = list(signatures)
     with transaction.atomic():
-        parent = services.locked_execution(parent_id)
+        parent = execution_lock(parent_id)
         for signature in signatures:
             if parent.queue and "queue" not in signature.options:
                 signature.set(queue=parent.queue)  # children run where their parent runs
-            signature.set(headers={services.REGISTERED_HEADER: "1"})
+            signature.set(headers={REGISTERED_HEADER: "1"})
             signature.freeze()
-            services.execution_register_published(
+            execution_register_published(
                 task_id=str(signature.id), task_name=str(signature.task), args=list(signature.args),
                 kwargs=dict(signature.kwargs), queue=signature.options.get("queue", ""),
                 parent=parent,
             )  # fmt: skip
         parent.waits_for_children = True
         parent.save(update_fields=["waits_for_children"])
-    services.execution_apply(parent_id, Change(total_items=len(signatures)))
+    execution_apply(parent_id, Change(total_items=len(signatures)))
     if signatures:
         canvas = chord(signatures, callback) if callback is not None else group(signatures)
         canvas.apply_async()
@@ -302,7 +268,7 @@ def start_task_tracking(
     user: User | None = None,
 ) -> TaskExecution:  # fmt: skip
     """Create (or fetch) the execution of a task id, for code that does not use the decorator."""
-    execution = services.execution_register_published(
+    execution = execution_register_published(
         task_id=task_id, task_name=name, args=[], kwargs={}, queue="",
         user_id=user.pk if user is not None else None, name=name, module=module, title=title,
     )  # fmt: skip
@@ -312,12 +278,12 @@ def start_task_tracking(
 def update_task_progress(task_id: str, **fields: Any) -> None:
     """Apply a change at once (no coalescing): progress, current_step, message, counters..."""
     execution = TaskExecution.objects.only("pk").get(task_id=task_id)
-    services.execution_apply(execution.pk, Change(**fields))
+    execution_apply(execution.pk, Change(**fields))
 
 
 def finish_task(task_id: str, *, status: str = ExecutionStatus.SUCCESS, result: Any = None,
                 error: str = "") -> None:  # fmt: skip
-    services.execution_finish(task_id, status, result=result, error=error)
+    execution_finish(task_id, status, result=result, error=error)
 
 
 def get_user_tasks(user: User, module: str | None = None) -> QuerySet[TaskExecution]:

@@ -1,1 +1,1 @@
-"""Test support: real processes (Celery worker, web server) against the test database."""
+"""Test support: real processes (Celery worker, web server) on the test database, WS clients."""

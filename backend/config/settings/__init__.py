@@ -1,0 +1,1 @@
+"""Django settings: base, read from the environment, and one module per way of running."""

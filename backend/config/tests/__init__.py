@@ -1,0 +1,1 @@
+"""Tests of the project configuration: settings, compose files, API plumbing and polls."""

@@ -23,13 +23,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
+from config.api.inputs import BODY_PARSERS, request_user, validated
+from config.api.pagination import Pagination
 from deploy import payloads, selectors, services
 from deploy.api import serializers as s
 from deploy.api.throttles import DeployLaunchThrottle
 from deploy.models import DeploymentHistory
 from deploy.providers import configured_provider, provider_class
 from deploy.steps import STEPS, TOTAL_STEPS
-from task_manager.api.views import BODY_PARSERS, Pagination, request_user, validated
 
 
 class VisibleDeploymentsView(GenericAPIView):

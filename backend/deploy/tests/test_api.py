@@ -16,7 +16,7 @@ from deploy import services
 from deploy.api.serializers import DeploymentCreateSerializer
 from deploy.models import DeploymentHistory
 from deploy.tests.conftest import SEED_MIGRATION, params
-from task_manager import services as executions
+from task_manager import held_starts, lifecycle, rules
 from task_manager.models import TaskExecution, TaskTemplate
 from task_manager.payloads import execution_data
 
@@ -285,9 +285,9 @@ def test_the_progress_endpoint_answers_in_the_seed_shape_from_the_execution(
     api: APIClient, user: User
 ) -> None:
     history = services.deployment_create(user=user, params=params())
-    executions.execution_mark_started(history.celery_task_id, worker="w", attempt=1)
+    held_starts.execution_mark_started(history.celery_task_id, worker="w", attempt=1)
     assert history.execution_id is not None
-    executions.execution_apply(history.execution_id, executions.Change(
+    lifecycle.execution_apply(history.execution_id, rules.Change(
         current_step=3, total_steps=8, message="Configuring CPU, memory and disk..."
     ))  # fmt: skip
 

@@ -12,8 +12,7 @@ from deploy.models import DeploymentHistory
 from deploy.providers import vsphere
 from deploy.providers.simulator import SimulatorProvider
 from deploy.tests.conftest import params
-from task_manager import recovery
-from task_manager import services as executions
+from task_manager import held_starts, launching, lifecycle, recovery, rules
 from task_manager.models import TaskExecution, TaskLogLine, TaskNotification, TaskTemplate
 from task_manager.tracking import ProgressReporter, TaskCancelled
 
@@ -26,7 +25,7 @@ def create(user: User, **fields: Any) -> DeploymentHistory:
 
 def run(history: DeploymentHistory, attempt: int = 1) -> dict[str, Any]:
     """What the task does once a worker took the message (prerun, then the body)."""
-    executions.execution_mark_started(history.celery_task_id, worker="w@host", attempt=attempt)
+    held_starts.execution_mark_started(history.celery_task_id, worker="w@host", attempt=attempt)
     assert history.execution_id is not None
     progress = ProgressReporter(history.execution_id, interval=0)
     return services.deployment_run(history_id=history.pk, progress=progress, attempt=attempt)
@@ -174,13 +173,13 @@ def test_a_cancel_between_steps_logs_which_vm_steps_ran(
 
     def configure_then_cancel(self: SimulatorProvider, tick: Any) -> None:
         configure(self, tick)
-        executions.execution_cancel(execution, by=user)
+        launching.execution_cancel(execution, by=user)
 
     monkeypatch.setattr(SimulatorProvider, "configure_hardware", configure_then_cancel)
 
     with pytest.raises(TaskCancelled):
         run(history)
-    executions.execution_finish(history.celery_task_id, "REVOKED")  # what track_task does
+    lifecycle.execution_finish(history.celery_task_id, "REVOKED")  # what track_task does
 
     history = fresh(history)
     assert history.status == "cancelled"
@@ -229,9 +228,9 @@ def test_a_provider_that_cannot_run_here_fails_at_step_1(
 
 def test_the_history_follows_an_execution_ended_by_recovery(user: User) -> None:
     history = create(user)
-    executions.execution_mark_started(history.celery_task_id, worker="w@host", attempt=1)
+    held_starts.execution_mark_started(history.celery_task_id, worker="w@host", attempt=1)
     assert history.execution_id is not None
-    executions.execution_apply(history.execution_id, executions.Change(current_step=3))
+    lifecycle.execution_apply(history.execution_id, rules.Change(current_step=3))
     execution = execution_of(history)
 
     recovery.fail(execution, "Worker lost (w@host)")
@@ -251,7 +250,7 @@ def test_a_cancel_before_the_start_ends_the_history_cancelled(
     history = create(user)
     execution = execution_of(history)
 
-    assert executions.execution_cancel(execution, by=user) == "REVOKED"
+    assert launching.execution_cancel(execution, by=user) == "REVOKED"
 
     assert fresh(history).status == "cancelled"
 
@@ -274,7 +273,7 @@ def test_a_cancel_inside_a_long_step_stops_it_there(
     execution = execution_of(history)
 
     def network_cancelled_halfway(self: SimulatorProvider, tick: Any) -> None:
-        executions.execution_cancel(execution, by=user)
+        launching.execution_cancel(execution, by=user)
         tick(0.5)  # the next progress report sees the cancel
         raise AssertionError("a cancelled step must not go on")
 
@@ -294,8 +293,8 @@ def test_a_cancel_inside_a_long_step_stops_it_there(
 
 def test_a_cancel_before_any_step_says_no_vm_was_created(user: User) -> None:
     history = create(user)
-    executions.execution_mark_started(history.celery_task_id, worker="w@host", attempt=1)
-    executions.execution_cancel(execution_of(history), by=user)
+    held_starts.execution_mark_started(history.celery_task_id, worker="w@host", attempt=1)
+    launching.execution_cancel(execution_of(history), by=user)
 
     with pytest.raises(TaskCancelled):
         run(history)

@@ -1,0 +1,1 @@
+"""The EDI REST API: upload and follow imports, browse invoices and suppliers."""

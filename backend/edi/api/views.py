@@ -29,11 +29,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api.inputs import request_user, validated
+from config.api.pagination import Pagination
 from edi import payloads, selectors, services
 from edi.api import serializers as s
 from edi.models import Import, Invoice, Supplier
 from edi.parsers import supported
-from task_manager.api.views import Pagination, request_user, validated
 
 
 def uploaded_files(request: Request) -> list[File]:

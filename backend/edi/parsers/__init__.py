@@ -7,8 +7,8 @@ Message types are read by the parsers registered in edi.parsers.registry (INVOIC
 """
 
 from edi.parsers import invoic  # noqa: F401 - registers the INVOIC parser
+from edi.parsers.documents import InvoiceDocument, InvoiceLine, Party
 from edi.parsers.errors import EdiError
-from edi.parsers.invoic import InvoiceDocument, InvoiceLine, Party
 from edi.parsers.registry import ParsedFile, ParseOptions, parse_file, register, supported
 
 __all__ = [

@@ -49,3 +49,13 @@ def date_of(dtm: Segment) -> date:
         raise dtm.fault(
             f"Invalid value: DTM {qualifier} {text!r} is not a date in format {fmt}"
         ) from None
+
+
+def rate_of(tax: Segment) -> Decimal | None:
+    """TAX+7+VAT+++:::19+S: the percentage is the fourth component of C243."""
+    if not tax.value(4, 3):
+        return None
+    rate = number(tax, 4, 3, "TAX rate")
+    if not 0 <= rate <= 100:
+        raise tax.fault(f"Invalid value: TAX rate {rate} is not a percentage")
+    return rate

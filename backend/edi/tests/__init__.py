@@ -1,0 +1,1 @@
+"""Tests of the EDI app: parsers, services, platform hooks, API and live imports."""

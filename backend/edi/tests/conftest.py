@@ -16,8 +16,7 @@ from edi import services
 from edi.models import Import
 from edi.tasks import import_files
 from edi.testdata import EdiFile
-from task_manager import events
-from task_manager import services as executions
+from task_manager import events, launching
 
 
 class FakeBroker:
@@ -62,7 +61,7 @@ def inline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         sent.append(pk)
         return True
 
-    monkeypatch.setattr(executions, "send_execution", send_execution)
+    monkeypatch.setattr(launching, "execution_send", send_execution)
     monkeypatch.setattr(events, "publish", lambda groups, message: None)
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from edi import services, testdata
+from edi import invoices, services, testdata
 from edi.models import Import, ImportFile, Invoice
 from edi.tests.conftest import import_now
 from task_manager.models import TaskExecution
@@ -215,7 +215,7 @@ def make_invoices(user: User, count: int) -> list[Invoice]:
     for file in generated(count, 0, seed=43):
         record = ImportFile.objects.create(batch=batch, name=file.name, stored_name=file.name,
                                            size=len(file.content), sha256=file.name)  # fmt: skip
-        services.store_documents(record, parse_file(file.content, max_bytes=LIMIT))
+        invoices.store_documents(record, parse_file(file.content, max_bytes=LIMIT))
         record.save()
     return list(Invoice.objects.all())
 

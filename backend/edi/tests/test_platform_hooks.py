@@ -15,10 +15,10 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from edi import services
 from edi.tests.conftest import FakeBroker
-from task_manager import events, recovery
-from task_manager import services as executions
+from task_manager import events, launching, lifecycle, recovery
+from task_manager.lifecycle import children_outcome
 from task_manager.models import TaskExecution, TaskTemplate
-from task_manager.services import ChildrenOutcome, children_outcome
+from task_manager.rules import ChildrenOutcome
 from task_manager.tracking import track_task
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ OLD = timezone.now() - timedelta(minutes=10)
 def quiet(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sent: list[int] = []
     monkeypatch.setattr(events, "publish", lambda groups, message: None)
-    monkeypatch.setattr(executions, "send_execution", lambda pk, options=None: sent.append(pk))
+    monkeypatch.setattr(launching, "execution_send", lambda pk, options=None: sent.append(pk))
     return sent
 
 
@@ -60,8 +60,8 @@ def test_the_last_child_ends_its_parent_with_the_declared_outcome(user: User) ->
     ok = execution(user, "c1", services.FILE_TASK, parent=parent, status="STARTED")
     bad = execution(user, "c2", services.FILE_TASK, parent=parent, status="STARTED")
 
-    executions.execution_finish(ok.task_id, "SUCCESS")
-    executions.execution_finish(bad.task_id, "FAILURE", error="Truncated")
+    lifecycle.execution_finish(ok.task_id, "SUCCESS")
+    lifecycle.execution_finish(bad.task_id, "FAILURE", error="Truncated")
 
     parent.refresh_from_db()
     assert (parent.status, parent.message, parent.error, parent.progress) == (

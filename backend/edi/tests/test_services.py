@@ -15,12 +15,11 @@ from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.utils import timezone
 
-from edi import services, testdata
+from edi import file_import, services, testdata
 from edi.models import FileStatus, Import, ImportFile, Invoice, InvoiceLine
 from edi.tasks import import_file, import_files
 from edi.tests.conftest import FakeBroker, import_now, uploads
-from task_manager import recovery
-from task_manager import services as executions
+from task_manager import launching, lifecycle, recovery, tracking
 from task_manager.models import TaskExecution, TaskNotification
 from task_manager.tracking import ProgressReporter
 
@@ -162,10 +161,10 @@ def test_a_redelivered_file_task_inserts_nothing_twice(user: User, inline: list[
     # The same message again (e.g. after the visibility timeout): its execution is finished.
     result = import_file.apply(args=(record.pk,), task_id=record.execution.task_id)
     # The same file under another execution (a duplicated fan-out): the file is done.
-    stray = executions.execution_register_published(
+    stray = lifecycle.execution_register_published(
         task_id="stray", task_name=services.FILE_TASK, args=[record.pk], kwargs={}, queue=""
     )
-    again = services.import_file_run(file_id=record.pk, execution_id=stray.pk)
+    again = file_import.import_file_run(file_id=record.pk, execution_id=stray.pk)
 
     assert result.state == "IGNORED"
     assert again["status"] == "imported"
@@ -178,7 +177,7 @@ def test_a_file_task_rerun_after_a_crash_before_its_commit_does_all_of_it(
     user: User, inline: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker that dies mid-file commits nothing: the re-queued task does the whole file."""
-    real = services.report
+    real = file_import.report
     calls = {"n": 0}
 
     def crash_once(*args: Any, **kwargs: Any) -> None:
@@ -187,7 +186,7 @@ def test_a_file_task_rerun_after_a_crash_before_its_commit_does_all_of_it(
             raise SystemExit("worker lost")  # the transaction is rolled back
         real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "report", crash_once)
+    monkeypatch.setattr(file_import, "report", crash_once)
     files = batch_of(3, 0, seed=24)
     batch = services.import_create(user=user, files=uploads(files))
     assert batch.execution is not None
@@ -262,7 +261,7 @@ def test_recovery_frees_the_lock_of_an_import_whose_worker_died(
     user: User, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(recovery, "live_workers", lambda: {"alive@host"})
-    monkeypatch.setattr(executions, "send_execution", lambda pk, options=None: True)
+    monkeypatch.setattr(launching, "execution_send", lambda pk, options=None: True)
     settings.TASKPULSE_WORKER_LOST_AFTER = 0
     settings.TASKPULSE_MAX_REQUEUES = 1
     files = uploads(batch_of(2, 0, seed=28))
@@ -292,16 +291,16 @@ def test_recovery_frees_the_lock_of_an_import_whose_worker_died(
 def test_a_cancelled_import_skips_the_files_not_read_yet(
     user: User, inline: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = services.read_file
+    real = file_import.read_file
     reads = {"n": 0}
 
-    def cancel_after_three(record: ImportFile) -> services.Outcome:
+    def cancel_after_three(record: ImportFile) -> file_import.Outcome:
         reads["n"] += 1
         if reads["n"] == 4:
-            executions.execution_cancel(record.batch.execution, by=user)  # type: ignore[arg-type]
+            launching.execution_cancel(record.batch.execution, by=user)  # type: ignore[arg-type]
         return real(record)
 
-    monkeypatch.setattr(services, "read_file", cancel_after_three)
+    monkeypatch.setattr(file_import, "read_file", cancel_after_three)
 
     batch = import_now(user, batch_of(8, 0, seed=29))
 
@@ -326,7 +325,7 @@ def test_files_are_kept_in_storage_and_removed_when_the_launch_fails(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(executions, "execution_launch", broken)
+    monkeypatch.setattr(tracking, "execution_launch", broken)
     TaskExecution.objects.update(status="SUCCESS")
     with pytest.raises(RuntimeError):
         services.import_create(user=user, files=uploads(batch_of(2, 0, seed=31)))
@@ -372,13 +371,13 @@ def test_files_no_task_will_read_are_failed_with_the_reason(
     user: User, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(recovery, "live_workers", lambda: {"alive@host"})
-    monkeypatch.setattr(executions, "send_execution", lambda pk, options=None: True)
+    monkeypatch.setattr(launching, "execution_send", lambda pk, options=None: True)
     settings.TASKPULSE_WORKER_LOST_AFTER = 0
     settings.TASKPULSE_MAX_REQUEUES = 0
     queued = services.import_create(user=user, files=uploads(batch_of(2, 0, seed=33)))
     assert queued.execution is not None
 
-    executions.execution_cancel(queued.execution, by=user)  # before it started
+    launching.execution_cancel(queued.execution, by=user)  # before it started
 
     assert set(queued.files.values_list("status", "error")) == {
         ("failed", "Not imported: Cancelled before it started")
@@ -386,7 +385,7 @@ def test_files_no_task_will_read_are_failed_with_the_reason(
     running = services.import_create(user=user, files=uploads(batch_of(2, 0, seed=34)))
     record = running.files.order_by("pk").first()
     assert record is not None
-    lost = executions.execution_register_published(
+    lost = lifecycle.execution_register_published(
         task_id="lost", task_name=services.FILE_TASK, args=[record.pk], kwargs={}, queue=""
     )
     TaskExecution.objects.filter(pk=lost.pk).update(

@@ -1,0 +1,1 @@
+"""Tests of the local process stack: supervisor, Redis and the end-to-end runner."""

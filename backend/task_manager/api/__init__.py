@@ -1,0 +1,1 @@
+"""The task REST API of API.md: executions, cancel, stats, export, templates, notifications."""

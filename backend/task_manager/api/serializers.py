@@ -23,6 +23,7 @@ from rest_framework import serializers
 from config.celery import app as celery_app
 from task_manager import payloads
 from task_manager.api.filters import ExecutionFilterSerializer, comma_list
+from task_manager.launchers import launcher_for
 from task_manager.models import (
     ExecutionStatus,
     LogLevel,
@@ -159,36 +160,6 @@ class ExportQuerySerializer(ExecutionFilterSerializer):
     format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
 
 
-def export_row(execution: TaskExecution) -> dict[str, Any]:
-    """One execution as a flat export row (CSV columns, JSON object keys)."""
-    user = execution.user
-    return {
-        "id": execution.pk,
-        "task_id": execution.task_id,
-        "name": execution.name,
-        "module": execution.module,
-        "title": execution.title,
-        "user": user.get_username() if user else "",
-        "status": execution.status,
-        "progress": execution.progress,
-        "processed_items": execution.processed_items,
-        "failed_items": execution.failed_items,
-        "total_items": execution.total_items,
-        "created_at": payloads.iso(execution.created_at),
-        "started_at": payloads.iso(execution.started_at),
-        "finished_at": payloads.iso(execution.finished_at),
-        "duration": payloads.execution_duration(execution),
-        "error": execution.error,
-    }
-
-
-EXPORT_COLUMNS = [
-    "id", "task_id", "name", "module", "title", "user", "status", "progress",
-    "processed_items", "failed_items", "total_items", "created_at", "started_at",
-    "finished_at", "duration", "error",
-]  # fmt: skip
-
-
 # --- stats -----------------------------------------------------------------------------------
 
 
@@ -267,15 +238,18 @@ def validate_json_object(value: Any) -> None:
         raise DjangoValidationError("Expected a JSON object.")
 
 
+# What staff may set on a template, through the API or the admin.
+TEMPLATE_EDITABLE_FIELDS = [
+    "name", "module", "task_name", "description", "default_params", "params_schema",
+    "enabled", "max_retries", "time_limit", "notify_on_finish", "on_worker_lost",
+    "pending_requeue_after", "pending_timeout",
+]  # fmt: skip
+
+
 class TemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaskTemplate
-        fields = [
-            "id", "name", "module", "task_name", "description", "default_params",
-            "params_schema", "enabled", "max_retries", "time_limit", "notify_on_finish",
-            "on_worker_lost", "pending_requeue_after", "pending_timeout", "created_at",
-            "updated_at",
-        ]  # fmt: skip
+        fields = ["id", *TEMPLATE_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
             "task_name": {"validators": [validate_task_name]},
@@ -328,9 +302,9 @@ class TemplateLaunchSerializer(serializers.Serializer):
             raise serializers.ValidationError({"non_field_errors": ["The template is disabled."]})
         defaults = template.default_params if isinstance(template.default_params, dict) else {}
         params = {**defaults, **attrs["params"]}
-        # A registered launcher (context "launcher") checks the params itself, with the
-        # module's own rules and messages; the schema then only describes them.
-        has_launcher = self.context.get("launcher") is not None
+        # A registered launcher checks the params itself, with the module's own rules and
+        # messages; the schema then only describes them.
+        has_launcher = launcher_for(template.task_name) is not None
         errors = {} if has_launcher else params_errors(template.params_schema or {}, params)
         if errors:
             raise serializers.ValidationError({"params": errors})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from task_manager.api import auth, cluster, views
+from task_manager.api import auth, cluster, export, views
 from task_manager.api.health import HealthView
 
 templates = views.TemplateViewSet.as_view({"get": "list", "post": "create"})
@@ -18,7 +18,7 @@ urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
     # --- task execution (API.md) ---
     path("tasks/executions/", views.ExecutionListView.as_view(), name="execution-list"),
-    path("tasks/executions/export/", views.ExecutionExportView.as_view(), name="execution-export"),
+    path("tasks/executions/export/", export.ExecutionExportView.as_view(), name="execution-export"),
     path(
         "tasks/executions/<int:pk>/", views.ExecutionDetailView.as_view(), name="execution-detail"
     ),

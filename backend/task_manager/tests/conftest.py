@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from task_manager import events
 from task_manager.models import TaskTemplate
 
 
@@ -17,3 +20,11 @@ def templates_start_empty(request: pytest.FixtureRequest) -> None:
         return
     request.getfixturevalue("db")
     TaskTemplate.objects.all().delete()
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, Any]]]:
+    """What the write path publishes, as (groups, message), instead of the channel layer."""
+    sent: list[tuple[list[str], dict[str, Any]]] = []
+    monkeypatch.setattr(events, "publish", lambda groups, message: sent.append((groups, message)))
+    return sent

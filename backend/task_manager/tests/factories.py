@@ -59,6 +59,14 @@ def make_execution(
     return execution
 
 
+def started_execution(user: User | None, **fields: Any) -> TaskExecution:
+    """A STARTED execution of a task named demo.x (any field may be given)."""
+    defaults = {"task_id": f"t-{TaskExecution.objects.count()}-{id(fields)}", "name": "demo.x",
+                "task_name": "demo.x", "module": "demo", "status": "STARTED",
+                "started_at": timezone.now()}  # fmt: skip
+    return TaskExecution.objects.create(user=user, **{**defaults, **fields})
+
+
 def make_executions(count: int, **fields: Any) -> list[TaskExecution]:
     return [make_execution(**fields) for _ in range(count)]
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from task_manager.api.serializers import EXPORT_COLUMNS, export_row
+from task_manager.api.export import EXPORT_COLUMNS, export_row
 from task_manager.models import ExecutionStatus
 from task_manager.tests.factories import make_execution
 

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from task_manager import recovery, services
+from task_manager import launching, recovery
 from task_manager.broker import RedisBroker
 from task_manager.models import TaskExecution, TaskTemplate, WorkerLostPolicy
 from testing.live import LiveWorker, wait_until
@@ -33,7 +33,7 @@ def status_of(execution: TaskExecution) -> str:
 
 def launch(user: User, queue: str = "", **kwargs: object) -> TaskExecution:
     options = {"queue": queue} if queue else None
-    return services.execution_launch(
+    return launching.execution_launch(
         task="task_manager.demo", user=user, kwargs=kwargs, options=options
     )
 
@@ -51,8 +51,8 @@ def test_cancel_stops_a_queued_task_before_it_starts_and_a_running_one_at_its_ne
         wait_until(lambda: status_of(running) == "PROGRESS", what="the first task to run")
         queued = launch(ana, queue="cancel-queue", steps=1, step_seconds=0)
 
-        assert services.execution_cancel(queued, by=ana) == "REVOKED"
-        assert services.execution_cancel(running, by=ana) == "cancelling"
+        assert launching.execution_cancel(queued, by=ana) == "REVOKED"
+        assert launching.execution_cancel(running, by=ana) == "cancelling"
         wait_until(lambda: status_of(running) == "REVOKED", timeout=10, what="cancel to land")
         # The queued message reaches the free worker now, which must drop it unrun.
         wait_until(lambda: not message_held(queued, "cancel-queue"), what="the message to go")
@@ -66,8 +66,8 @@ def test_cancel_stops_a_queued_task_before_it_starts_and_a_running_one_at_its_ne
     assert running.status == "REVOKED"
     assert running.current_step < 50
     assert running.message == "Cancelled"
-    with pytest.raises(services.ExecutionFinished):
-        services.execution_cancel(running, by=ana)
+    with pytest.raises(launching.ExecutionFinished):
+        launching.execution_cancel(running, by=ana)
 
 
 def message_held(execution: TaskExecution, queue: str) -> bool:
@@ -81,7 +81,7 @@ def test_twenty_children_on_two_workers_give_exact_parent_counters(
 ) -> None:
     workers = [start_worker(tmp_path, f"fan{n}", "fan-queue", concurrency=2) for n in (1, 2)]
     try:
-        parent = services.execution_launch(
+        parent = launching.execution_launch(
             task="task_manager.demo_fan_out", user=ana, options={"queue": "fan-queue"},
             kwargs={"children": 20, "child_seconds": 0.05, "fail_every": 5},
         )  # fmt: skip
@@ -110,7 +110,7 @@ def test_a_worker_killed_mid_task_is_recovered(
         name=f"demo-{policy}", module="demo", task_name="task_manager.demo", on_worker_lost=policy
     )
     doomed = start_worker(tmp_path, "doomed", "doomed-queue")
-    execution = services.execution_launch(
+    execution = launching.execution_launch(
         task="task_manager.demo", user=ana, template=template, options={"queue": "doomed-queue"},
         kwargs={"steps": 3, "step_seconds": 1.0},
     )  # fmt: skip

@@ -7,7 +7,7 @@ import requests
 from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
-from task_manager import services
+from task_manager import launching
 from task_manager.models import TaskExecution, TaskLogLine
 from testing.live import LiveServer, wait_until
 from testing.ws import WsClient, is_final_status
@@ -26,7 +26,7 @@ def ana_token(ana: User) -> str:
 
 
 def launch_demo(user: User, **kwargs: object) -> TaskExecution:
-    return services.execution_launch(task="task_manager.demo", user=user, kwargs=kwargs)
+    return launching.execution_launch(task="task_manager.demo", user=user, kwargs=kwargs)
 
 
 def connect(server: LiveServer, token: str) -> WsClient:
@@ -41,7 +41,7 @@ def test_events_arrive_in_order_with_seq_growing_by_one_and_rest_matches(
     client = connect(live_web, ana_token)
     # A countdown keeps it PENDING while the client subscribes: from then on nothing is
     # superseded by the subscribe snapshot, so every seq must arrive, once and in order.
-    execution = services.execution_launch(
+    execution = launching.execution_launch(
         task="task_manager.demo", user=ana, kwargs={"steps": 4, "step_seconds": 0.2},
         options={"countdown": 1},
     )  # fmt: skip

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
-from task_manager import cluster, services
+from task_manager import cluster, launching
 from task_manager.flower import FlowerService, cache_delete
 from task_manager.models import AuditRecord, TaskExecution
 from task_manager.tests.factories import DEMO_TASK
@@ -139,7 +139,7 @@ def test_flower_info_reports_a_reachable_flower(
 def test_execution_detail_shows_flowers_view_of_the_task(
     flower: LiveFlower, flower_worker: LiveWorker, sam: User, staff_api: APIClient
 ) -> None:
-    execution = services.execution_launch(
+    execution = launching.execution_launch(
         task=DEMO_TASK, user=sam, kwargs={"steps": 1, "step_seconds": 0}, options={"queue": QUEUE}
     )
     url = f"/api/tasks/executions/{execution.pk}/"

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from task_manager import events, recovery, services
+from task_manager import events, launching, recovery
 from task_manager.models import TaskExecution, TaskLogLine, TaskTemplate
 
 NOW = timezone.now()
@@ -38,7 +38,7 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         sent.append(pk)
         return True
 
-    monkeypatch.setattr(services, "send_execution", send_execution)
+    monkeypatch.setattr(launching, "execution_send", send_execution)
     monkeypatch.setattr(recovery, "live_workers", lambda: {"alive@host"})
     return sent
 

@@ -1,4 +1,4 @@
-"""Conditional polls answered in front of Django (task_manager.api.polls).
+"""Conditional polls answered in front of Django (config.api.polls).
 
 The wrapper may only answer 304 when Django would: every other case must reach Django.
 """
@@ -15,11 +15,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from task_manager import selectors, services
-from task_manager.api import polls
-from task_manager.api.polls import ConditionalPolls, execution_etag
+from config.api import polls
+from config.api.etags import execution_etag
+from config.api.polls import ConditionalPolls
+from task_manager import lifecycle, selectors
 from task_manager.models import TaskExecution
-from task_manager.services import Change
+from task_manager.rules import Change
 from testing.live import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the wrapper reads on its own threads
@@ -204,7 +205,7 @@ def test_polls_through_the_web_server(live_web: LiveServer, user: User, other_us
     first = requests.get(detail, headers=mine, timeout=5)
     unchanged = requests.get(detail, headers={**mine, "If-None-Match": first.headers["ETag"]},
                              timeout=5)  # fmt: skip
-    services.execution_apply(execution.pk, Change(progress=50, message="half"))
+    lifecycle.execution_apply(execution.pk, Change(progress=50, message="half"))
     changed = requests.get(detail, headers={**mine, "If-None-Match": first.headers["ETag"]},
                            timeout=5)  # fmt: skip
     theirs = requests.get(detail, headers={"Authorization": token_of(other_user),

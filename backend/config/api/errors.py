@@ -1,8 +1,9 @@
-"""API-wide conventions: every error is JSON with a human-readable `detail`."""
+"""API-wide error shapes: every error is JSON with a human-readable `detail`."""
 
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -29,3 +30,15 @@ def first_message(errors: Any) -> str:
     if isinstance(errors, list) and errors:
         return first_message(errors[0])
     return str(errors) or "Invalid input."
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class BrokerUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The task broker cannot be reached; try again shortly."
+    default_code = "broker_unavailable"

@@ -32,19 +32,15 @@ from django.contrib.auth.models import User
 from django.db import close_old_connections
 from django.http import HttpRequest
 from django.http.cookie import parse_cookie
-from django.utils.http import parse_etags
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from config.api.etags import CACHE_CONTROL, VARY, etag_matches, execution_etag
 from task_manager import selectors
 
 logger = logging.getLogger(__name__)
 
 DETAIL_PATH = re.compile(r"/api/tasks/executions/(\d+)/")
-# What ExecutionDetailView sends with every answer, 200 or 304 (RFC 9110 15.4.5: a 304
-# repeats the 200's Cache-Control, ETag and Vary).
-CACHE_CONTROL = "no-cache, private"
-VARY = ("Accept", "Authorization", "Cookie")
 
 # One thread: the work is short and holds the GIL; more threads only queue for it.
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taskpulse-polls")
@@ -53,16 +49,6 @@ _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taskpulse-polls")
 # trip): once a second, not once a poll.
 HOUSEKEEPING_SECONDS = 1.0
 _housekeeping_due = 0.0
-
-
-def execution_etag(execution_id: int, seq: int) -> str:
-    return f'W/"{execution_id}-{seq}"'
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison (RFC 9110): `W/` prefixes do not count; `*` matches anything."""
-    wanted = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
-    return "*" in wanted or etag.removeprefix("W/") in wanted
 
 
 def session_user(cookie_header: str) -> User | None:

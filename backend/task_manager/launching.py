@@ -1,0 +1,137 @@
+"""Launching, sending and cancelling executions: what users, templates and recovery ask.
+
+A launch creates the execution first and sends its message once the transaction commits;
+if the broker is down the execution stays PENDING, unsent, and recovery sends it later. A
+cancel is cooperative first (a queued task is revoked and never starts; a running one stops
+at its next report), then, for staff past a grace period, a forced terminate.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from celery import Task, uuid
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from config.celery import app as celery_app
+from task_manager.lifecycle import finish_locked, tracking_info
+from task_manager.models import ExecutionStatus, TaskExecution, TaskTemplate
+from task_manager.writes import announce_created, execution_lock, execution_set_status
+
+logger = logging.getLogger(__name__)
+S = ExecutionStatus
+
+# On the messages of executions that exist before their send (execution_launch, fan_out):
+# publishing them registers nothing.
+REGISTERED_HEADER = "taskpulse_registered"
+
+
+class ExecutionFinished(Exception):
+    """The execution has already finished (cancel of a finished execution: HTTP 409)."""
+
+
+class CancelNotAllowed(Exception):
+    """A force-terminate asked before the grace period is over, or by a non-staff user."""
+
+
+def execution_launch(
+    *,
+    task: Task | str,
+    user: User | None,
+    args: list[Any] | None = None,
+    kwargs: dict[str, Any] | None = None,
+    title: str = "",
+    template: TaskTemplate | None = None,
+    parent: TaskExecution | None = None,
+    options: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> TaskExecution:
+    """Create the execution now and send the task once the transaction commits.
+
+    If the broker is down, the execution stays PENDING with no `queued_at`, and recovery
+    sends it as soon as the broker is back: a launch is never lost.
+    """
+    task_name = task if isinstance(task, str) else task.name
+    info = tracking_info(task_name)
+    execution = TaskExecution.objects.create(
+        task_id=uuid(), task_name=task_name, name=info.get("name", task_name),
+        module=info.get("module") or task_name.split(".", 1)[0],
+        title=title or info.get("title", ""), user=user, template=template, parent=parent,
+        params=params,
+        args=list(args or []), kwargs=dict(kwargs or {}),
+        queue=(options or {}).get("queue", ""), message="Queued",
+    )  # fmt: skip
+    transaction.on_commit(lambda: announce_created(execution))
+    transaction.on_commit(lambda: execution_send(execution.pk, options or {}))
+    return execution
+
+
+def execution_send(execution_id: int, options: dict[str, Any] | None = None) -> bool:
+    """Send (or re-send) an execution's message; False when the broker cannot be reached."""
+    execution = TaskExecution.objects.get(pk=execution_id)
+    options = dict(options or {})
+    if execution.queue:
+        options.setdefault("queue", execution.queue)
+    if execution.template is not None and execution.template.time_limit:
+        options.setdefault("time_limit", execution.template.time_limit)
+    try:
+        celery_app.send_task(
+            execution.task_name, args=execution.args, kwargs=execution.kwargs,
+            task_id=execution.task_id, retry=False, headers={REGISTERED_HEADER: "1"},
+            **options,
+        )  # fmt: skip
+    except (BrokerError, OSError) as exc:
+        logger.warning("broker unreachable, %s stays PENDING for recovery: %s", execution, exc)
+        TaskExecution.objects.filter(pk=execution_id).update(
+            message="Waiting for the broker; will be queued when it is back"
+        )
+        return False
+    TaskExecution.objects.filter(pk=execution_id).update(queued_at=timezone.now())
+    return True
+
+
+def execution_cancel(execution: TaskExecution, *, by: User, force: bool = False) -> str:
+    """Ask an execution to stop; returns "REVOKED" (never started) or "cancelling".
+
+    Cooperative first: a queued task is revoked and never starts; a running one sees the
+    request at its next progress call or check_cancelled(). Staff may force-terminate a
+    task that ignores the request once the grace period is over.
+    """
+    with transaction.atomic():
+        execution = execution_lock(execution.pk)
+        if execution.is_finished:
+            raise ExecutionFinished(f"execution {execution.pk} is already {execution.status}")
+        now = timezone.now()
+        if force:
+            return _force_terminate(execution, by=by, now=now)
+        if execution.cancel_requested_at is None:
+            execution.cancel_requested_at = now
+            execution.save(update_fields=["cancel_requested_at", "updated_at"])
+        if execution.status == S.PENDING:
+            celery_app.control.revoke(execution.task_id)
+            finish_locked(execution, S.REVOKED, message="Cancelled before it started")
+            return S.REVOKED
+        execution_set_status(execution, execution.status, message="Cancelling...")
+        return "cancelling"
+
+
+def _force_terminate(execution: TaskExecution, *, by: User, now: datetime) -> str:
+    grace = settings.TASKPULSE_CANCEL_GRACE_SECONDS
+    if not getattr(by, "is_staff", False):
+        raise CancelNotAllowed("only staff may force-terminate a task")
+    asked = execution.cancel_requested_at
+    if asked is None or (now - asked).total_seconds() < grace:
+        raise CancelNotAllowed(f"cancel first; force is allowed {grace}s after the request")
+    celery_app.control.revoke(execution.task_id, terminate=True, signal="SIGTERM")
+    finish_locked(execution, S.REVOKED, message="Terminated by staff")
+    return S.REVOKED
+
+
+def execution_is_cancel_requested(execution_id: int) -> bool:
+    return TaskExecution.objects.filter(pk=execution_id, cancel_requested_at__isnull=False).exists()

@@ -1,0 +1,181 @@
+"""An execution's life after its launch, from Celery's signals and the tracking API:
+registered when its message is sent, its progress reports, a retry, and its end, with the
+owner's notification and the apps' finished hooks (task_manager.hooks); a fan-out's child
+is counted on its parent, which ends after its last child.
+
+Every write goes through task_manager.writes on the locked row; a start held back for the
+execution (task_manager.held_starts) is taken and saved with the first of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from task_manager import hooks
+from task_manager.held_starts import Start, held_starts, start_fields, start_locked
+from task_manager.models import ExecutionStatus, TaskExecution
+from task_manager.notifications import notify_finished
+from task_manager.rules import (
+    Applied,
+    Change,
+    ChildrenOutcome,
+    children_default_outcome,
+    finish_message,
+    waiting_for_children,
+)
+from task_manager.writes import (
+    announce_created,
+    execution_lock,
+    execution_lock_by_task_id,
+    execution_set_status,
+    save_change,
+)
+
+S = ExecutionStatus
+
+
+def tracking_info(task_name: str) -> dict[str, Any]:
+    """What @track_task declared for a registered task (name, module, title, hooks)."""
+    task = celery_app.tasks.get(task_name)
+    return dict(getattr(getattr(task, "run", None), "taskpulse", None) or {})
+
+
+def execution_register_published(
+    *,
+    task_id: str,
+    task_name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    queue: str,
+    user_id: int | None = None,
+    parent: TaskExecution | None = None,
+    name: str | None = None,
+    module: str | None = None,
+    title: str | None = None,
+) -> TaskExecution:
+    """A message was sent: the execution exists from now on, PENDING until a worker starts it.
+
+    A child (fan-out) belongs to its parent's user.
+    """
+    owner = {"user_id": user_id} if parent is None else {"user": parent.user, "parent": parent}
+    try:
+        # Insert first: a new task (a plain .delay()) is the common case here; the messages of
+        # rows made beforehand carry launching.REGISTERED_HEADER and do not come here (signals).
+        with transaction.atomic():
+            execution = TaskExecution.objects.create(
+                task_id=task_id, task_name=task_name, name=name or task_name,
+                module=module or task_name.split(".", 1)[0], title=title or "",
+                args=args, kwargs=kwargs, queue=queue, queued_at=timezone.now(), **owner,
+            )  # fmt: skip
+    except IntegrityError:
+        # Made by execution_launch or fan_out: execution_send sets its queued_at once the
+        # broker has the message (not here, before the send may fail).
+        return TaskExecution.objects.get(task_id=task_id)
+    transaction.on_commit(lambda: announce_created(execution))
+    return execution
+
+
+def execution_apply(execution_id: int, change: Change) -> Applied:
+    """Record a progress change and its log lines: one transaction, one seq per change.
+
+    A start held back for the execution goes first, with its own seq (STARTED, then the
+    change), in the same UPDATE.
+    """
+    with transaction.atomic():
+        execution = execution_lock(execution_id)
+        started = start_locked(execution, held_starts.take(execution.task_id))
+        cancel_requested = execution.cancel_requested_at is not None
+        if execution.is_finished:
+            return Applied(execution, cancel_requested)
+        if execution.status == S.STARTED and change.status is None and not change.is_empty():
+            change.status = S.PROGRESS
+        save_change(execution, change, started)
+    return Applied(execution, cancel_requested)
+
+
+def execution_mark_retry(task_id: str, *, reason: str) -> None:
+    with transaction.atomic():
+        execution = execution_lock_by_task_id(task_id)
+        if execution is None:
+            return
+        fields = start_fields(execution, held_starts.take(task_id))
+        fields["attempt"] = fields.get("attempt", execution.attempt) + 1
+        execution_set_status(execution, S.RETRY, message=f"Retrying: {reason}", **fields)
+
+
+def execution_finish(
+    task_id: str,
+    status: str,
+    *,
+    result: Any = None,
+    error: str = "",
+    traceback: str = "",
+    message: str | None = None,
+) -> None:
+    """End an execution (SUCCESS, FAILURE or REVOKED), notify, and advance its parent."""
+    with transaction.atomic():
+        execution = execution_lock_by_task_id(task_id)
+        start = held_starts.take(task_id)
+        if execution is None or execution.is_finished:
+            return
+        if status == S.SUCCESS and waiting_for_children(execution):
+            execution.result = result
+            execution.save(update_fields=[*start_locked(execution, start), "result", "updated_at"])
+            return
+        finish_locked(execution, status, result=result, error=error, traceback=traceback,
+                      message=message, start=start)  # fmt: skip
+
+
+def finish_locked(
+    execution: TaskExecution,
+    status: str,
+    *,
+    result: Any = None,
+    error: str = "",
+    traceback: str = "",
+    message: str | None = None,
+    start: Start | None = None,
+) -> None:
+    """End a locked execution; a start not written yet is saved with the end, in its seq."""
+    fields: dict[str, Any] = {"finished_at": timezone.now(), "error": error[:10_000],
+                              "traceback": traceback[:50_000]}  # fmt: skip
+    fields.update(start_fields(execution, start))
+    if result is not None:
+        fields["result"] = result
+    if status == S.SUCCESS:
+        fields["progress"] = 100.0
+    if execution.started_at is None and status != S.REVOKED:
+        fields.setdefault("started_at", fields["finished_at"])
+    if message is None:
+        message = finish_message(status, error)
+    if execution_set_status(execution, status, message=message, **fields):
+        hooks.execution_finished(execution)
+    notify_finished(execution)
+    if execution.parent_id is not None:
+        _advance_parent(execution.parent_id, failed=status != S.SUCCESS)
+
+
+def _advance_parent(parent_id: int, *, failed: bool) -> None:
+    """A child finished: count it on the parent, and finish the parent after the last one."""
+    parent = execution_lock(parent_id)
+    if parent.is_finished:
+        return
+    change = Change(processed_delta=0 if failed else 1, failed_delta=1 if failed else 0)
+    if parent.status == S.PENDING:
+        change.status = S.PROGRESS
+    save_change(parent, change)
+    if parent.waits_for_children and not waiting_for_children(parent):
+        outcome = children_outcome(parent)
+        finish_locked(parent, outcome.status, error=outcome.error, message=outcome.message)
+
+
+def children_outcome(parent: TaskExecution) -> ChildrenOutcome:
+    """The parent task's own verdict if it declared one; else FAILURE if any child failed."""
+    decide = tracking_info(parent.task_name).get("on_children_done")
+    if decide is not None:
+        return cast(ChildrenOutcome, decide(parent))
+    return children_default_outcome(parent)

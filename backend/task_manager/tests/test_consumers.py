@@ -1,0 +1,338 @@
+"""The WebSocket edge (/ws/tasks/) in process: origin, authentication, the client's actions
+and the events it is sent, through Channels' WebsocketCommunicator on an in-memory layer.
+
+test_live_events covers the same endpoint end to end, with a real server, worker and Redis.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.routing import URLRouter
+from django.conf import settings as django_settings
+from django.contrib.auth.models import User
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from task_manager import consumers, events
+from task_manager.auth import TokenAuthMiddlewareStack, origin_validated
+from task_manager.models import TaskExecution
+from task_manager.routing import websocket_urlpatterns
+from task_manager.tests.factories import make_execution, make_log_lines
+from testing.communicator import WebsocketCommunicator
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the consumer reads on its own thread
+
+ORIGIN = "http://localhost"
+NOT_WHOLE = "must be a non-negative integer"
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings: Any) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.ALLOWED_HOSTS = ["localhost"]
+
+
+@pytest.fixture
+def token(user: User) -> str:
+    return Token.objects.create(user=user).key
+
+
+@pytest.fixture
+def staff_token(staff_user: User) -> str:
+    return Token.objects.create(user=staff_user).key
+
+
+def communicator(
+    *, origin: str | None = ORIGIN, token: str | None = None, cookie: str | None = None
+) -> WebsocketCommunicator:
+    """A client of the whole WebSocket stack, as config.asgi builds it."""
+    application = origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    headers = [(b"origin", origin.encode())] if origin else []
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    subprotocols = ["taskpulse", f"token.{token}"] if token else []
+    return WebsocketCommunicator(application, "/ws/tasks/", headers, subprotocols)
+
+
+async def connected(**kwargs: Any) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+    """An authenticated client, and the hello it got."""
+    client = communicator(**kwargs)
+    accepted, _ = await client.connect()
+    assert accepted
+    return client, await client.receive_json_from()
+
+
+async def closed_with(client: WebsocketCommunicator) -> int:
+    output = await client.receive_output(timeout=2)
+    assert output["type"] == "websocket.close", output
+    return int(output["code"])
+
+
+async def send(client: WebsocketCommunicator, content: dict[str, Any]) -> None:
+    await client.send_to(text_data=json.dumps(content))
+
+
+def state_event(kind: str, execution_id: int, seq: int) -> dict[str, Any]:
+    """A status or progress event as the channel layer carries it."""
+    event = {"type": kind, "execution_id": execution_id, "seq": seq, "progress": float(seq)}
+    return events.on_the_wire(event)
+
+
+# --- who may connect ----------------------------------------------------------------------
+
+
+async def test_a_connection_without_credentials_is_closed_4401_when_it_speaks() -> None:
+    client = communicator()
+    accepted, _ = await client.connect()
+    assert accepted  # accepted first, so that a script may still send its token
+
+    await send(client, {"action": "ping"})
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_silent_unauthenticated_connection_is_closed_4401(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(consumers, "AUTH_TIMEOUT_SECONDS", 0.05)
+    client = communicator()
+    await client.connect()
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_bad_token_gets_an_error_then_4401() -> None:
+    client = communicator()
+    await client.connect()
+
+    await send(client, {"action": "auth", "token": "not-a-token"})
+
+    assert await client.receive_json_from() == {"type": "error", "detail": "invalid token"}
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_token_subprotocol_authenticates_and_gets_hello(user: User, token: str) -> None:
+    client = communicator(token=token)
+
+    accepted, subprotocol = await client.connect()
+    hello = await client.receive_json_from()
+
+    assert (accepted, subprotocol) == (True, "taskpulse")
+    assert hello["type"] == "hello"
+    assert hello["user"] == {"id": user.pk, "username": "ana", "is_staff": False}
+    assert hello["server_time"]
+    await client.disconnect()
+
+
+async def test_a_token_in_the_first_message_authenticates(user: User, token: str) -> None:
+    client = communicator(origin=None)  # a script: no Origin
+    await client.connect()
+
+    await send(client, {"action": "auth", "token": token})
+    hello = await client.receive_json_from()
+
+    assert (hello["type"], hello["user"]["id"]) == ("hello", user.pk)
+    await send(client, {"action": "auth", "token": token})
+    assert await client.receive_json_from() == {"type": "error", "detail": "already authenticated"}
+    await client.disconnect()
+
+
+async def test_a_browser_session_authenticates(user: User) -> None:
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+    client, hello = await connected(cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+
+    assert hello["user"]["id"] == user.pk
+    await client.disconnect()
+
+
+async def test_a_session_without_origin_is_not_trusted(user: User) -> None:
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
+    client = communicator(origin=None, cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+    await client.connect()
+
+    await send(client, {"action": "ping"})  # the cookie was dropped: unauthenticated
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_foreign_origin_is_closed_4403(token: str) -> None:
+    client = communicator(origin="http://evil.example", token=token)
+
+    accepted, _ = await client.connect()
+
+    assert accepted  # completed, so that the client can read why it is closed
+    assert await closed_with(client) == 4403
+
+
+# --- the client's actions -----------------------------------------------------------------
+
+
+async def test_subscribe_to_an_own_execution_sends_its_state_then_the_missed_lines(
+    user: User, token: str
+) -> None:
+    execution = await database_sync_to_async(make_execution)(user=user, status="PROGRESS")
+    await database_sync_to_async(make_log_lines)(execution, 3)
+    client, _ = await connected(token=token)
+
+    await send(client, {"action": "subscribe", "execution_id": execution.pk, "since_seq": 1})
+    status = await client.receive_json_from()
+    log = await client.receive_json_from()
+
+    assert (status["type"], status["execution_id"], status["seq"]) == (
+        "task.status", execution.pk, 3,
+    )  # fmt: skip
+    assert status["execution"]["status"] == "PROGRESS"
+    assert log["type"] == "task.log"
+    assert [line["seq"] for line in log["lines"]] == [2, 3]
+    await client.disconnect()
+
+
+async def test_subscribe_without_since_seq_replays_nothing(user: User, token: str) -> None:
+    execution = await database_sync_to_async(make_execution)(user=user)
+    await database_sync_to_async(make_log_lines)(execution, 2)
+    client, _ = await connected(token=token)
+
+    await send(client, {"action": "subscribe", "execution_id": execution.pk})
+
+    assert (await client.receive_json_from())["type"] == "task.status"
+    assert await client.receive_nothing()
+    await client.disconnect()
+
+
+async def test_a_foreign_execution_is_an_error_and_the_connection_stays_open(
+    other_user: User, token: str
+) -> None:
+    theirs = await database_sync_to_async(make_execution)(user=other_user)
+    client, _ = await connected(token=token)
+
+    await send(client, {"action": "subscribe", "execution_id": theirs.pk})
+
+    assert await client.receive_json_from() == {
+        "type": "error", "detail": f"execution {theirs.pk} not found",
+    }  # fmt: skip
+    await send(client, {"action": "ping"})
+    assert await client.receive_json_from() == {"type": "pong"}
+    await client.disconnect()
+
+
+async def test_staff_may_subscribe_to_any_execution(user: User, staff_token: str) -> None:
+    execution = await database_sync_to_async(make_execution)(user=user)
+    client, hello = await connected(token=staff_token)
+
+    await send(client, {"action": "subscribe", "execution_id": execution.pk})
+
+    assert hello["user"]["is_staff"] is True
+    assert (await client.receive_json_from())["execution_id"] == execution.pk
+    await client.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "detail"),
+    [
+        ("{not json", "malformed JSON"),
+        ("[1, 2]", 'a message must be a JSON object with an "action"'),
+        ('{"action": "dance"}', "unknown action 'dance'"),
+        ('{"action": "subscribe", "execution_id": "7"}', f"'execution_id' {NOT_WHOLE}"),
+        ('{"action": "subscribe", "execution_id": 7, "since_seq": -1}', f"'since_seq' {NOT_WHOLE}"),
+        ('{"action": "unsubscribe", "execution_id": true}', f"'execution_id' {NOT_WHOLE}"),
+    ],
+)  # fmt: skip
+async def test_a_malformed_message_gets_an_error_and_the_connection_stays_open(
+    token: str, frame: str, detail: str
+) -> None:
+    client, _ = await connected(token=token)
+
+    await client.send_to(text_data=frame)
+
+    assert await client.receive_json_from() == {"type": "error", "detail": detail}
+    await send(client, {"action": "ping"})
+    assert await client.receive_json_from() == {"type": "pong"}
+    await client.disconnect()
+
+
+async def test_binary_and_oversized_frames_get_errors(token: str) -> None:
+    client, _ = await connected(token=token)
+
+    await client.send_to(bytes_data=b"\x00\x01")
+    binary = await client.receive_json_from()
+    await client.send_to(text_data=" " * (consumers.MAX_FRAME_CHARS + 1))
+    oversized = await client.receive_json_from()
+
+    assert binary["detail"] == "binary frames are not supported; send JSON text"
+    assert oversized["detail"].startswith("message too large")
+    await client.disconnect()
+
+
+# --- what the server sends ----------------------------------------------------------------
+
+
+async def test_state_events_of_own_executions_arrive_once_in_seq_order(
+    user: User, token: str
+) -> None:
+    client, _ = await connected(token=token)
+    layer = get_channel_layer()
+    group = events.user_executions_group(user.pk)
+
+    for seq in (5, 4, 5, 6):  # a late 4 and a repeated 5 are dropped
+        await layer.group_send(group, state_event("task.progress", 42, seq))
+
+    assert [(await client.receive_json_from())["seq"] for _ in range(2)] == [5, 6]
+    assert await client.receive_nothing()
+    await client.disconnect()
+
+
+async def test_staff_see_every_execution_and_users_only_their_own(
+    token: str, staff_token: str
+) -> None:
+    mine, _ = await connected(token=token)
+    staff, _ = await connected(token=staff_token)
+
+    await get_channel_layer().group_send(
+        events.ALL_EXECUTIONS_GROUP, state_event("task.status", 7, 1)
+    )
+
+    assert (await staff.receive_json_from())["execution_id"] == 7
+    assert await mine.receive_nothing()
+    await mine.disconnect()
+    await staff.disconnect()
+
+
+async def test_log_lines_reach_only_subscribed_connections(user: User, token: str) -> None:
+    execution: TaskExecution = await database_sync_to_async(make_execution)(user=user)
+    client, _ = await connected(token=token)
+    layer = get_channel_layer()
+    group = events.execution_group(execution.pk)
+    lines = [{"seq": 1, "ts": None, "level": "INFO", "message": "one"}]
+    log = {"type": "task.log", "execution_id": execution.pk, "seq": 1, "lines": lines}
+
+    await layer.group_send(group, log)
+    assert await client.receive_nothing()  # not subscribed
+    await send(client, {"action": "subscribe", "execution_id": execution.pk})
+    await client.receive_json_from()  # the task.status snapshot
+    await layer.group_send(group, log)
+    assert await client.receive_json_from() == log
+    await send(client, {"action": "unsubscribe", "execution_id": execution.pk})
+    await client.receive_nothing()  # the unsubscribe is handled
+    await layer.group_send(group, log)
+    assert await client.receive_nothing()
+    await client.disconnect()
+
+
+async def test_own_notifications_arrive(user: User, token: str) -> None:
+    client, _ = await connected(token=token)
+    notification = {"type": "notification", "notification": {"id": 9, "title": "done"}}
+
+    await get_channel_layer().group_send(events.user_notifications_group(user.pk), notification)
+
+    assert await client.receive_json_from() == notification
+    await client.disconnect()

@@ -1,0 +1,129 @@
+"""The locked write path: every change of an execution is made here, on its locked row.
+
+Each change runs in one transaction that holds the execution's row (SELECT ... FOR UPDATE on
+PostgreSQL; SQLite's IMMEDIATE transactions serialize writers), so that concurrent updates of
+one record (the children of a fan-out advancing their parent) never lose an increment and
+`seq` grows by exactly one per change (`next_seq`, the one place it grows). Only the fields
+a change sets are saved. Events are published after the commit, so a client never sees a
+state that the database does not have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from task_manager import events
+from task_manager.models import LogLevel, TaskExecution, TaskLogLine
+from task_manager.payloads import log_event, progress_event, status_event
+from task_manager.rules import MESSAGE_MAX, Change, apply_change, can_transition
+
+
+def execution_lock(execution_id: int) -> TaskExecution:
+    """The execution's row, locked until the transaction ends."""
+    return (
+        TaskExecution.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=execution_id)
+    )
+
+
+def execution_lock_by_task_id(task_id: str) -> TaskExecution | None:
+    """The row of a Celery task id, locked until the transaction ends; None if unknown."""
+    return (
+        TaskExecution.objects.select_for_update(of=("self",))
+        .select_related("user", "template")
+        .filter(task_id=task_id)
+        .first()
+    )
+
+
+def next_seq(execution: TaskExecution) -> int:
+    """Number one more change of a locked row: the only place `seq` grows."""
+    execution.seq += 1
+    return execution.seq
+
+
+def save_change(execution: TaskExecution, change: Change, started: Iterable[str] = ()) -> None:
+    """Apply a change and its log lines to a locked row and save what moved, each with its
+    seq, together with the `started` fields already set; announced after the commit."""
+    moved = apply_change(execution, change)
+    state_seq = next_seq(execution) if moved else None
+    lines = _numbered_log_lines(execution, change.logs)
+    started = list(started)
+    if started or moved or lines:
+        execution.save(update_fields=[*started, *moved, "seq", "updated_at"])
+    if moved or lines:
+        TaskLogLine.objects.bulk_create(lines)
+        announce(execution, state_seq, lines, status_changed="status" in moved)
+
+
+def _numbered_log_lines(
+    execution: TaskExecution, logs: Iterable[tuple[datetime, str, str]]
+) -> list[TaskLogLine]:
+    lines = []
+    for ts, level, message in logs:
+        lines.append(
+            TaskLogLine(
+                execution=execution, seq=next_seq(execution), ts=ts,
+                level=level if level in LogLevel.values else LogLevel.INFO, message=message,
+            )
+        )  # fmt: skip
+    return lines
+
+
+def move_status(
+    execution: TaskExecution, status: str, *, message: str | None = None, **fields: Any
+) -> list[str]:
+    """Set a status and fields on a locked row in memory, with a seq and its announce;
+    returns the fields for the caller to save ([] when the transition is not allowed)."""
+    if not can_transition(execution.status, status):
+        return []
+    fields["status"] = status
+    if message is not None:
+        fields["message"] = message[:MESSAGE_MAX]
+    for name, value in fields.items():
+        setattr(execution, name, value)
+    announce(execution, next_seq(execution), [], status_changed=True)
+    return [*fields, "seq", "updated_at"]
+
+
+def execution_set_status(
+    execution: TaskExecution, status: str, *, message: str | None = None, **fields: Any
+) -> bool:
+    """Move a locked execution to a new status with extra fields; False if not allowed."""
+    moved = move_status(execution, status, message=message, **fields)
+    if moved:
+        execution.save(update_fields=moved)
+    return bool(moved)
+
+
+def announce(
+    execution: TaskExecution,
+    state_seq: int | None,
+    lines: list[TaskLogLine],
+    *,
+    status_changed: bool,
+) -> None:
+    """Publish what changed once the transaction commits."""
+    messages: list[tuple[list[str], dict[str, Any]]] = []
+    audience = events.execution_audience(execution.user_id)
+    if state_seq is not None:
+        build = status_event if status_changed else progress_event
+        messages.append((audience, build(execution, state_seq)))
+    if lines:
+        messages.append(([events.execution_group(execution.pk)], log_event(execution.pk, lines)))
+
+    def send() -> None:
+        for groups, message in messages:
+            events.publish(groups, message)
+
+    transaction.on_commit(send)
+
+
+def announce_created(execution: TaskExecution) -> None:
+    """Announce a row just created, as it is in memory (its user is read only if not known)."""
+    events.publish(events.execution_audience(execution.user_id), status_event(execution))
