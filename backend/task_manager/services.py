@@ -32,9 +32,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery import app as celery_app
 from task_manager import events
-from task_manager.flower import WORKER_ACTION_PATHS, FlowerActionFailed, FlowerService
 from task_manager.models import (
-    AuditRecord,
     ExecutionStatus,
     LogLevel,
     NotificationLevel,
@@ -663,63 +661,3 @@ def force_terminate(execution: TaskExecution, *, by: User, now: datetime) -> str
 
 def execution_is_cancel_requested(execution_id: int) -> bool:
     return TaskExecution.objects.filter(pk=execution_id, cancel_requested_at__isnull=False).exists()
-
-
-# --- cluster actions (staff, through Flower) -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActionOutcome:
-    record: AuditRecord
-    failure: str | None  # FlowerActionFailed.kind when the action did not happen
-
-
-def cluster_action(
-    *, user: User, action: str, target: str, params: dict[str, Any]
-) -> ActionOutcome:
-    """Run an admin action through Flower and audit it, whether it happened or not.
-
-    Worker actions (flower.WORKER_ACTION_PATHS) act on the worker named by `target`; task
-    actions (rate-limit, time-limit) on the task named by `target`, on `params["worker"]`
-    or, without one, on every online worker.
-    """
-    service = FlowerService.from_settings()
-    params = dict(params)
-    try:
-        message = run_cluster_action(service, action=action, target=target, params=params)
-    except FlowerActionFailed as exc:
-        record = audit_record_create(
-            user=user, action=action, target=target, params=params, ok=False, error=str(exc)
-        )
-        outcome = ActionOutcome(record, exc.kind)
-    else:
-        record = audit_record_create(
-            user=user, action=action, target=target, params=params, ok=True, result=message
-        )
-        outcome = ActionOutcome(record, None)
-    service.forget()  # the cached worker list no longer says what the cluster is
-    logger.info("cluster action %s by %s", record, user.get_username())
-    return outcome
-
-
-def run_cluster_action(
-    service: FlowerService, *, action: str, target: str, params: dict[str, Any]
-) -> str:
-    if action in WORKER_ACTION_PATHS:
-        return service.worker_action(target, action, params)
-    limits = {name: value for name, value in params.items() if name != "worker"}
-    workers = [params["worker"]] if params.get("worker") else service.online_workers()
-    if not workers:
-        raise FlowerActionFailed("No worker is online to apply it to.", kind="refused")
-    params["workers"] = workers  # recorded in the audit
-    return service.task_action(target, action, limits, workers)
-
-
-def audit_record_create(
-    *, user: User, action: str, target: str, params: dict[str, Any], ok: bool,
-    result: str = "", error: str = "",
-) -> AuditRecord:  # fmt: skip
-    return AuditRecord.objects.create(
-        user=user, username=user.get_username(), action=action, target=target[:255],
-        params=params, ok=ok, result=result, error=error,
-    )  # fmt: skip

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "channels",
     "task_manager",
+    "cluster",
     "deploy",
     "edi",
 ]

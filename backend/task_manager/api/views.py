@@ -51,7 +51,8 @@ from rest_framework.serializers import Serializer
 from rest_framework.utils.json import strict_constant
 from rest_framework.viewsets import ModelViewSet
 
-from task_manager import cluster, launchers, payloads, selectors, services
+from cluster.selectors import execution_flower_view
+from task_manager import launchers, payloads, selectors, services
 from task_manager.api import serializers as s
 from task_manager.api.filters import (
     ExecutionFilterBackend,
@@ -159,7 +160,7 @@ class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
         execution = self.get_object()
         data = self.get_serializer(execution).data
         # Bounded by FLOWER_TIMEOUT and cached; not in execution_data (the WebSocket shape).
-        flower = cluster.execution_flower_view(task_id=execution.task_id)
+        flower = execution_flower_view(task_id=execution.task_id)
         if flower is not None:
             data["flower"] = flower
         return self.cache_headers(Response(data), execution_etag(execution.pk, execution.seq))

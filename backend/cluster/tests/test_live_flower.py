@@ -15,8 +15,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
-from task_manager import cluster, services
-from task_manager.flower import FlowerService, cache_delete
+from cluster import selectors
+from cluster.cache import cache_delete
+from cluster.flower.service import FlowerService
+from task_manager import services
 from task_manager.models import AuditRecord, TaskExecution
 from task_manager.tests.factories import DEMO_TASK
 from testing.live import LiveFlower, LiveServer, LiveWorker, process_env, wait_until
@@ -53,7 +55,7 @@ def point_at(flower: LiveFlower, settings: Any) -> None:
         setattr(settings, name, value)
     settings.FLOWER_CACHE_SECONDS = 1
     FlowerService.from_settings().forget()
-    cache_delete(cluster.FALLBACK_CACHE_KEY)
+    cache_delete(selectors.FALLBACK_CACHE_KEY)
 
 
 @pytest.fixture
@@ -356,5 +358,5 @@ def test_flower_killed_mid_test_gives_the_degraded_answer_from_celery(
     assert info.json()["reachable"] is False
     assert info.json()["totals"]["online"] >= 1
     # What bounds the degraded answer: Flower's budget, then Celery's own inspect.
-    limit = settings.FLOWER_TIMEOUT + settings.TASKPULSE_INSPECT_TIMEOUT + cluster.INSPECT_GRACE
+    limit = settings.FLOWER_TIMEOUT + settings.TASKPULSE_INSPECT_TIMEOUT + selectors.INSPECT_GRACE
     assert limit < 3

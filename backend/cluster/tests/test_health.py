@@ -3,7 +3,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from task_manager import health
+from cluster import health
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,8 +14,8 @@ import redis
 from django.conf import settings
 from django.db import connections
 
+from cluster.flower.service import FlowerService
 from config.celery import app as celery_app
-from task_manager.flower import FlowerService
 
 HEALTH_DEADLINE = 1.8
 WORKER_PING_TIMEOUT = 0.6

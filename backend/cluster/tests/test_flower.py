@@ -14,9 +14,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
+from cluster import selectors
+from cluster.cache import cache_delete
+from cluster.flower.service import FlowerService
 from stack.redis import free_port
-from task_manager import cluster
-from task_manager.flower import FlowerService, cache_delete
 from task_manager.models import AuditRecord
 from task_manager.tests.factories import DEMO_TASK, make_execution
 from testing.fake_flower import Reply, fake_flower
@@ -92,9 +93,9 @@ def healthy() -> dict[str, Reply]:
 def quick_fallback(settings) -> Iterator[None]:
     """Celery's inspect answers fast here (no worker needs to reply) and starts uncached."""
     settings.TASKPULSE_INSPECT_TIMEOUT = 0.3
-    cache_delete(cluster.FALLBACK_CACHE_KEY)
+    cache_delete(selectors.FALLBACK_CACHE_KEY)
     yield
-    cache_delete(cluster.FALLBACK_CACHE_KEY)
+    cache_delete(selectors.FALLBACK_CACHE_KEY)
 
 
 @pytest.fixture
