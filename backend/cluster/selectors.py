@@ -21,9 +21,9 @@ from django.db.models import QuerySet
 from cluster.cache import cached_call
 from cluster.flower.parsing import as_dict, as_int, flower_version, worker_row
 from cluster.flower.service import DASHBOARD_URL, FlowerService
+from cluster.models import AuditRecord
 from config.celery import app as celery_app
 from task_manager.broker import RedisBroker
-from task_manager.models import AuditRecord
 
 logger = logging.getLogger(__name__)
 

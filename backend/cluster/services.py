@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from cluster.flower.service import WORKER_ACTION_PATHS, FlowerActionFailed, FlowerService
-from task_manager.models import AuditRecord
+from cluster.models import AuditRecord
 
 logger = logging.getLogger(__name__)
 

@@ -10,6 +10,11 @@ handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"
 
 urlpatterns = [
+    # The audit moved from task_manager to the cluster app: links to its old admin pages work.
+    re_path(
+        r"^admin/task_manager/auditrecord/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/cluster/auditrecord/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/", include("task_manager.api.urls")),
     path("api/", include("cluster.api.urls")),

@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from cluster.models import AuditRecord
 from task_manager.api.serializers import EmptyBodySerializer
-from task_manager.models import AuditRecord
 
 QUEUE_NAME = r"^[\w.:\-]{1,200}$"
 WORKER_NAME = r"^[^\s/]{1,255}$"

@@ -33,9 +33,9 @@ from cluster.api.serializers import (
     WorkersQuerySerializer,
 )
 from cluster.health import health_report
+from cluster.models import AuditRecord
 from task_manager.api.serializers import is_registered_task
 from task_manager.api.views import BODY_PARSERS, Pagination, request_user, validated
-from task_manager.models import AuditRecord
 
 STATUS_BY_FAILURE = {
     "unknown": status.HTTP_404_NOT_FOUND,

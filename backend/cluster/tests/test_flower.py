@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 from cluster import selectors
 from cluster.cache import cache_delete
 from cluster.flower.service import FlowerService
+from cluster.models import AuditRecord
 from stack.redis import free_port
-from task_manager.models import AuditRecord
 from task_manager.tests.factories import DEMO_TASK, make_execution
 from testing.fake_flower import Reply, fake_flower
 
@@ -552,13 +552,13 @@ def test_the_audit_is_read_only_in_django_admin(flower, staff_api: APIClient) ->
     admin.force_login(root)
     record = AuditRecord.objects.get()
 
-    listing = admin.get("/admin/task_manager/auditrecord/")
-    page = admin.get(f"/admin/task_manager/auditrecord/{record.pk}/change/")
+    listing = admin.get("/admin/cluster/auditrecord/")
+    page = admin.get(f"/admin/cluster/auditrecord/{record.pk}/change/")
 
     assert listing.status_code == page.status_code == 200
     assert b"shutdown" in listing.content
-    assert admin.get("/admin/task_manager/auditrecord/add/").status_code == 403
-    assert admin.post(f"/admin/task_manager/auditrecord/{record.pk}/delete/").status_code == 403
+    assert admin.get("/admin/cluster/auditrecord/add/").status_code == 403
+    assert admin.post(f"/admin/cluster/auditrecord/{record.pk}/delete/").status_code == 403
 
 
 # --- the /flower/ dashboard proxy ---------------------------------------------------------------

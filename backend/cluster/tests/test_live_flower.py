@@ -18,8 +18,9 @@ from rest_framework.test import APIClient
 from cluster import selectors
 from cluster.cache import cache_delete
 from cluster.flower.service import FlowerService
+from cluster.models import AuditRecord
 from task_manager import services
-from task_manager.models import AuditRecord, TaskExecution
+from task_manager.models import TaskExecution
 from task_manager.tests.factories import DEMO_TASK
 from testing.live import LiveFlower, LiveServer, LiveWorker, process_env, wait_until
 
