@@ -1,4 +1,5 @@
 import time
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -8,7 +9,9 @@ from cluster import health
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_health_needs_no_auth_and_names_what_is_down(anonymous_api: APIClient, settings) -> None:
+def test_health_needs_no_auth_and_names_what_is_down(
+    anonymous_api: APIClient, settings: Any
+) -> None:
     settings.FLOWER_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
 
     body = anonymous_api.get("/api/health/").json()
@@ -21,7 +24,7 @@ def test_health_needs_no_auth_and_names_what_is_down(anonymous_api: APIClient, s
     assert isinstance(body["workers"], int)
 
 
-def test_health_with_redis_down_is_degraded(anonymous_api: APIClient, settings) -> None:
+def test_health_with_redis_down_is_degraded(anonymous_api: APIClient, settings: Any) -> None:
     settings.REDIS_URL = "redis://127.0.0.1:9/0"
 
     body = anonymous_api.get("/api/health/").json()

@@ -30,7 +30,9 @@ QUEUE = "flower-e2e"
 
 
 @pytest.fixture(scope="module")
-def flower_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[LiveWorker]:
+def flower_worker(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveWorker]:
     """A worker with heartbeats (Flower calls a worker online from them) on its own queue."""
     with django_db_blocker.unblock():
         worker = LiveWorker(
@@ -43,7 +45,10 @@ def flower_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
 
 @pytest.fixture(scope="module")
 def live_flower(
-    flower_worker: LiveWorker, django_db_setup, django_db_blocker, tmp_path_factory
+    flower_worker: LiveWorker,
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveFlower]:
     with django_db_blocker.unblock():
         flower = LiveFlower(tmp_path_factory.mktemp("flower") / "flower.log")
@@ -60,7 +65,7 @@ def point_at(flower: LiveFlower, settings: Any) -> None:
 
 
 @pytest.fixture
-def flower(live_flower: LiveFlower, settings) -> LiveFlower:
+def flower(live_flower: LiveFlower, settings: Any) -> LiveFlower:
     point_at(live_flower, settings)
     return live_flower
 
@@ -275,7 +280,10 @@ def test_the_proxy_serves_flowers_dashboard_to_staff(
 
 @pytest.fixture(scope="module")
 def flower_web(
-    live_flower: LiveFlower, django_db_setup, django_db_blocker, tmp_path_factory
+    live_flower: LiveFlower,
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     with django_db_blocker.unblock():
         server = LiveServer(
@@ -332,7 +340,7 @@ def test_the_dashboard_streams_through_the_web_server_for_staff_only(
 
 
 def test_flower_killed_mid_test_gives_the_degraded_answer_from_celery(
-    flower_worker: LiveWorker, staff_api: APIClient, settings, tmp_path: Path
+    flower_worker: LiveWorker, staff_api: APIClient, settings: Any, tmp_path: Path
 ) -> None:
     doomed = LiveFlower(tmp_path / "doomed-flower.log")
     point_at(doomed, settings)
