@@ -140,9 +140,9 @@ class Bench:
     # --- launching --------------------------------------------------------------------
 
     def launch_tp(self, name: str, user: Any = None, **kwargs: Any) -> int:
-        from task_manager import services
+        from task_manager import tracking
 
-        return services.execution_launch(task=name, user=user or self.owner, kwargs=kwargs).pk
+        return tracking.execution_launch(task=name, user=user or self.owner, kwargs=kwargs).pk
 
     def launch_peer(self, name: str, task_id: str, **kwargs: Any) -> str:
         from config.celery import app

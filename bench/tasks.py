@@ -24,7 +24,7 @@ from celery_progress.websockets import tasks as peer_signals
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from task_manager import services
+from task_manager import tracking
 from task_manager.models import ExecutionStatus
 from task_manager.tracking import ProgressReporter, track_task
 
@@ -111,7 +111,7 @@ def tp_fleet(task_ids: list[str], rounds: int, period: float) -> int:
     done = pace(report, rounds, period, 0.0)
     for reporter, task_id in zip(reporters, task_ids, strict=True):
         reporter.flush()
-        services.execution_finish(task_id, ExecutionStatus.SUCCESS, result=done)
+        tracking.execution_finish(task_id, ExecutionStatus.SUCCESS, result=done)
     return done
 
 

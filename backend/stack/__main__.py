@@ -94,7 +94,7 @@ def programs(env: Env) -> list[Program]:
                 env={"REMAP_SIGTERM": "SIGQUIT"}),
         Program("beat", [*celery, "beat", "-l", "INFO",
                          "-s", str(VAR_DIR / "celerybeat-schedule")]),
-        # Served to staff by the web process at /flower/ (task_manager/flower_proxy.py);
+        # Served to staff by the web process at /flower/ (cluster/flower_proxy.py);
         # bound to FLOWER_URL's host (loopback by default), with its own basic auth.
         Program("flower", [*celery, "flower", f"--address={flower.hostname}",
                            f"--port={flower.port}", "--url_prefix=flower",

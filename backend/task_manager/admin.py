@@ -1,4 +1,4 @@
-"""Django admin for executions, their log lines, templates, notifications and the audit."""
+"""Django admin for executions, their log lines, templates and notifications."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from task_manager.api.serializers import (
 )
 from task_manager.launching import ExecutionFinished, execution_cancel
 from task_manager.models import (
-    AuditRecord,
     TaskExecution,
     TaskLogLine,
     TaskNotification,
@@ -105,22 +104,3 @@ class TaskNotificationAdmin(admin.ModelAdmin):
     search_fields = ["title", "message", "user__username"]
     list_select_related = ["user", "execution"]
     raw_id_fields = ["user", "execution"]
-
-
-@admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
-    """The audit trail of cluster actions: readable by staff, never written here."""
-
-    list_display = ["created_at", "username", "action", "target", "ok"]
-    list_filter = ["ok", "action", "created_at"]
-    search_fields = ["username", "target", "result", "error"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

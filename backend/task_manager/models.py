@@ -201,31 +201,3 @@ class TaskNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
-
-
-class AuditRecord(models.Model):
-    """One admin action on the cluster (through Flower): who, what, on what, and the outcome.
-
-    Written whether the action succeeded or not; never edited afterwards.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="audit_records",
-    )  # fmt: skip
-    # Kept as text too, so the record still says who it was after the user is deleted.
-    username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    target = models.CharField(max_length=255, help_text="A worker name or a task name.")
-    params = models.JSONField(default=dict, blank=True)
-    ok = models.BooleanField()
-    result = models.TextField(blank=True, help_text="What Flower answered on success.")
-    error = models.TextField(blank=True, help_text="Why the action failed.")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        outcome = "ok" if self.ok else "failed"
-        return f"{self.username or '?'}: {self.action} {self.target} ({outcome})"

@@ -14,7 +14,6 @@ from rest_framework.authtoken.models import Token
 
 from task_manager.models import (
     ACTIVE_STATUSES,
-    AuditRecord,
     ExecutionStatus,
     TaskExecution,
     TaskLogLine,
@@ -84,14 +83,6 @@ def execution_log_lines(
 def notification_list(*, user: User, unread: bool = False) -> QuerySet[TaskNotification]:
     queryset = TaskNotification.objects.filter(user_id=user.pk)
     return queryset.filter(read_at__isnull=True) if unread else queryset
-
-
-def audit_list(*, action: str | None = None, target: str | None = None) -> QuerySet[AuditRecord]:
-    """Admin actions on the cluster, newest first."""
-    queryset = AuditRecord.objects.select_related("user").order_by("-created_at", "-id")
-    if action:
-        queryset = queryset.filter(action=action)
-    return queryset.filter(target=target) if target else queryset
 
 
 def percentile(values: list[float], fraction: float) -> float | None:

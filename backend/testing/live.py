@@ -101,16 +101,18 @@ def wait_until(predicate: Any, timeout: float = 30, interval: float = 0.05, what
 class LiveWorker(LiveProcess):
     def __init__(
         self, log: Path, *, name: str, concurrency: int = 2, queues: str = "celery",
-        heartbeat: bool = False, **env: str,
+        heartbeat: bool = False, include: str = "", **env: str,
     ) -> None:  # fmt: skip
         """`heartbeat=True` keeps the worker's heartbeats, which Flower needs to call it
-        online; the default leaves them out to keep the other tests' event streams quiet."""
+        online; the default leaves them out to keep the other tests' event streams quiet.
+        `include` names more task modules to import (testing.tasks)."""
         self.name = f"{name}@{os.uname().nodename}"
         argv = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "-E", "-l", "INFO",
             "-n", self.name, "--concurrency", str(concurrency), "-Q", queues,
             "--without-gossip", "--without-mingle",
             *([] if heartbeat else ["--without-heartbeat"]),
+            *(["--include", include] if include else []),
         ]  # fmt: skip
         super().__init__(argv, process_env(**env), log)
         wait_until(self.ready, timeout=60, interval=0.2, what=f"worker {name} to be ready")

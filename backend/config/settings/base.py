@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "channels",
     "task_manager",
+    "cluster",
     "deploy",
     "edi",
 ]

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from task_manager.api import auth, cluster, export, views
-from task_manager.api.health import HealthView
+from task_manager.api import auth, export, views
 
 templates = views.TemplateViewSet.as_view({"get": "list", "post": "create"})
 template = views.TemplateViewSet.as_view(
@@ -10,7 +9,6 @@ template = views.TemplateViewSet.as_view(
 template_launch = views.TemplateViewSet.as_view({"post": "launch"})
 
 urlpatterns = [
-    path("health/", HealthView.as_view(), name="health"),
     path("auth/csrf/", auth.CsrfView.as_view(), name="auth-csrf"),
     path("auth/login/", auth.LoginView.as_view(), name="auth-login"),
     path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
@@ -28,20 +26,6 @@ urlpatterns = [
     path("tasks/cancel/<int:pk>/", views.ExecutionCancelView.as_view(), name="execution-cancel"),
     path("tasks/user-tasks/", views.UserTasksView.as_view(), name="user-tasks"),
     path("tasks/stats/", views.StatsView.as_view(), name="execution-stats"),
-    # --- the cluster (staff) ---
-    path("tasks/workers/", cluster.WorkersView.as_view(), name="worker-list"),
-    path(
-        "tasks/workers/<str:worker>/<slug:action>/",
-        cluster.WorkerActionView.as_view(),
-        name="worker-action",
-    ),
-    path(
-        "tasks/task-types/<str:task_name>/<slug:action>/",
-        cluster.TaskActionView.as_view(),
-        name="task-type-action",
-    ),
-    path("tasks/flower-info/", cluster.FlowerInfoView.as_view(), name="flower-info"),
-    path("tasks/audit/", cluster.AuditListView.as_view(), name="audit-list"),
     path("tasks/templates/", templates, name="template-list"),
     path("tasks/templates/<int:pk>/", template, name="template-detail"),
     path("tasks/templates/<int:pk>/launch/", template_launch, name="template-launch"),

@@ -25,21 +25,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import ModelViewSet
 
+from cluster.selectors import execution_flower_view
 from config.api.errors import BrokerUnavailable, Conflict
 from config.api.etags import etag_matches, execution_etag, with_cache_headers
 from config.api.inputs import BODY_PARSERS, request_user, validated
 from config.api.pagination import Pagination
-from task_manager import cluster, payloads, selectors
+from task_manager import payloads, selectors
 from task_manager.api import serializers as s
 from task_manager.api.filters import ExecutionFilterBackend, ExecutionFilterSerializer
 from task_manager.launchers import template_launch
 from task_manager.launching import CancelNotAllowed, ExecutionFinished, execution_cancel
 from task_manager.models import TaskExecution, TaskNotification, TaskTemplate
 from task_manager.notifications import notifications_mark_read
-
-# task_manager/api/cluster.py still imports BODY_PARSERS, Pagination, request_user and
-# validated from here; it moves to the cluster app in a change of its own, and should take
-# them from config.api as deploy and edi do.
 
 
 class VisibleExecutionsView(GenericAPIView):
@@ -86,7 +83,7 @@ class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
         execution = self.get_object()
         data = self.get_serializer(execution).data
         # Bounded by FLOWER_TIMEOUT and cached; not in execution_data (the WebSocket shape).
-        flower = cluster.execution_flower_view(task_id=execution.task_id)
+        flower = execution_flower_view(task_id=execution.task_id)
         if flower is not None:
             data["flower"] = flower
         return with_cache_headers(Response(data), execution_etag(execution.pk, execution.seq))

@@ -1,9 +1,4 @@
-"""Cluster actions (staff, through Flower) and their audit.
-
-The rest of the write path lives in rooms of its own: task_manager.rules (pure transition
-rules), writes (the locked write path and `seq`), held_starts, lifecycle (from Celery's
-signals and the tracking API), notifications, and launching (launch, send, cancel).
-"""
+"""Admin actions on the cluster (staff, through Flower), each one audited whatever happens."""
 
 from __future__ import annotations
 
@@ -13,13 +8,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from task_manager.flower import WORKER_ACTION_PATHS, FlowerActionFailed, FlowerService
-from task_manager.models import AuditRecord
+from cluster.flower.service import WORKER_ACTION_PATHS, FlowerActionFailed, FlowerService
+from cluster.models import AuditRecord
 
 logger = logging.getLogger(__name__)
-
-
-# --- cluster actions (staff, through Flower) -----------------------------------------------
 
 
 @dataclass(frozen=True)

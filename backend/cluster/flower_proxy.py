@@ -31,7 +31,8 @@ from django.utils.encoding import escape_uri_path
 from django.views.decorators.csrf import csrf_exempt
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from task_manager.flower import FlowerService, http
+from cluster.flower.client import http
+from cluster.flower.service import FlowerService
 
 logger = logging.getLogger(__name__)
 

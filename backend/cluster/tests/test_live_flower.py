@@ -15,9 +15,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
-from task_manager import cluster, launching
-from task_manager.flower import FlowerService, cache_delete
-from task_manager.models import AuditRecord, TaskExecution
+from cluster import selectors
+from cluster.cache import cache_delete
+from cluster.flower.service import FlowerService
+from cluster.models import AuditRecord
+from task_manager import launching
+from task_manager.models import TaskExecution
 from task_manager.tests.factories import DEMO_TASK
 from testing.live import LiveFlower, LiveServer, LiveWorker, process_env, wait_until
 
@@ -27,7 +30,9 @@ QUEUE = "flower-e2e"
 
 
 @pytest.fixture(scope="module")
-def flower_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[LiveWorker]:
+def flower_worker(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveWorker]:
     """A worker with heartbeats (Flower calls a worker online from them) on its own queue."""
     with django_db_blocker.unblock():
         worker = LiveWorker(
@@ -40,7 +45,10 @@ def flower_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
 
 @pytest.fixture(scope="module")
 def live_flower(
-    flower_worker: LiveWorker, django_db_setup, django_db_blocker, tmp_path_factory
+    flower_worker: LiveWorker,
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveFlower]:
     with django_db_blocker.unblock():
         flower = LiveFlower(tmp_path_factory.mktemp("flower") / "flower.log")
@@ -53,11 +61,11 @@ def point_at(flower: LiveFlower, settings: Any) -> None:
         setattr(settings, name, value)
     settings.FLOWER_CACHE_SECONDS = 1
     FlowerService.from_settings().forget()
-    cache_delete(cluster.FALLBACK_CACHE_KEY)
+    cache_delete(selectors.FALLBACK_CACHE_KEY)
 
 
 @pytest.fixture
-def flower(live_flower: LiveFlower, settings) -> LiveFlower:
+def flower(live_flower: LiveFlower, settings: Any) -> LiveFlower:
     point_at(live_flower, settings)
     return live_flower
 
@@ -272,7 +280,10 @@ def test_the_proxy_serves_flowers_dashboard_to_staff(
 
 @pytest.fixture(scope="module")
 def flower_web(
-    live_flower: LiveFlower, django_db_setup, django_db_blocker, tmp_path_factory
+    live_flower: LiveFlower,
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     with django_db_blocker.unblock():
         server = LiveServer(
@@ -329,7 +340,7 @@ def test_the_dashboard_streams_through_the_web_server_for_staff_only(
 
 
 def test_flower_killed_mid_test_gives_the_degraded_answer_from_celery(
-    flower_worker: LiveWorker, staff_api: APIClient, settings, tmp_path: Path
+    flower_worker: LiveWorker, staff_api: APIClient, settings: Any, tmp_path: Path
 ) -> None:
     doomed = LiveFlower(tmp_path / "doomed-flower.log")
     point_at(doomed, settings)
@@ -356,5 +367,5 @@ def test_flower_killed_mid_test_gives_the_degraded_answer_from_celery(
     assert info.json()["reachable"] is False
     assert info.json()["totals"]["online"] >= 1
     # What bounds the degraded answer: Flower's budget, then Celery's own inspect.
-    limit = settings.FLOWER_TIMEOUT + settings.TASKPULSE_INSPECT_TIMEOUT + cluster.INSPECT_GRACE
+    limit = settings.FLOWER_TIMEOUT + settings.TASKPULSE_INSPECT_TIMEOUT + selectors.INSPECT_GRACE
     assert limit < 3

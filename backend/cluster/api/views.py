@@ -1,5 +1,5 @@
-"""Staff views of the Celery cluster (API.md: workers/, flower-info/), its admin actions and
-their audit trail.
+"""Views of the Celery cluster: the health report (anyone), and for staff the workers
+(API.md: workers/, flower-info/), their admin actions and the audit trail.
 
 Reads never fail: when Flower is unreachable or answers garbage they are a 200 with
 `"flower": "unavailable"` and Celery's own view of the workers. Actions go through Flower,
@@ -15,26 +15,46 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView, ListAPIView
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from task_manager import cluster, selectors, services
-from task_manager.api.serializers import EmptyBodySerializer, is_registered_task
-from task_manager.api.views import BODY_PARSERS, Pagination, request_user, validated
-from task_manager.models import AuditRecord
+from cluster import selectors, services
+from cluster.api.serializers import (
+    TASK_ACTION_BODIES,
+    WORKER_ACTION_BODIES,
+    ActionResultSerializer,
+    AuditQuerySerializer,
+    AuditRecordSerializer,
+    WorkersQuerySerializer,
+)
+from cluster.health import health_report
+from cluster.models import AuditRecord
+from config.api.inputs import BODY_PARSERS, request_user, validated
+from config.api.pagination import Pagination
+from task_manager.api.serializers import is_registered_task
 
-QUEUE_NAME = r"^[\w.:\-]{1,200}$"
-WORKER_NAME = r"^[^\s/]{1,255}$"
 STATUS_BY_FAILURE = {
     "unknown": status.HTTP_404_NOT_FOUND,
     "refused": status.HTTP_409_CONFLICT,
     "invalid": status.HTTP_400_BAD_REQUEST,
     "unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
+
+
+class HealthView(APIView):
+    """GET /api/health/: no authentication; always 200, the body says what is down."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response(health_report())
 
 
 class IsStaff(BasePermission):
@@ -51,19 +71,13 @@ class StaffView(GenericAPIView):
 # --- reads -------------------------------------------------------------------------------------
 
 
-class WorkersQuerySerializer(serializers.Serializer):
-    refresh = serializers.BooleanField(
-        default=False, help_text="Ask Flower to inspect every worker anew (slower)."
-    )
-
-
 class WorkersView(StaffView):
     """GET workers/: every worker, from Flower or, when it is down, from Celery's inspect."""
 
     @extend_schema(parameters=[WorkersQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         query = validated(WorkersQuerySerializer, request.query_params)
-        return Response(cluster.cluster_workers(refresh=query["refresh"]))
+        return Response(selectors.cluster_workers(refresh=query["refresh"]))
 
 
 class FlowerInfoView(StaffView):
@@ -71,90 +85,10 @@ class FlowerInfoView(StaffView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        return Response(cluster.cluster_overview())
+        return Response(selectors.cluster_overview())
 
 
 # --- actions -----------------------------------------------------------------------------------
-
-
-class PoolChangeSerializer(serializers.Serializer):
-    n = serializers.IntegerField(min_value=1, max_value=64, default=1)
-
-
-class AutoscaleSerializer(serializers.Serializer):
-    min = serializers.IntegerField(min_value=0, max_value=256)
-    max = serializers.IntegerField(min_value=1, max_value=256)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["min"] > attrs["max"]:
-            raise serializers.ValidationError({"min": ["Must not be greater than max."]})
-        return attrs
-
-
-class QueueSerializer(serializers.Serializer):
-    queue = serializers.RegexField(
-        QUEUE_NAME, error_messages={"invalid": "Letters, digits and . : _ - only."}
-    )
-
-
-class TaskLimitSerializer(serializers.Serializer):
-    worker = serializers.RegexField(
-        WORKER_NAME, required=False, help_text="One worker; all online workers when omitted."
-    )
-
-
-class RateLimitSerializer(TaskLimitSerializer):
-    rate_limit = serializers.RegexField(
-        r"^\d{1,9}(\.\d{1,6})?(/[smh])?$",
-        help_text='Tasks per second, or "N/s", "N/m", "N/h"; "0" removes the limit.',
-        error_messages={"invalid": 'Expected a rate like "10/m", "2/s" or "0".'},
-    )
-
-
-class TimeLimitSerializer(TaskLimitSerializer):
-    soft = serializers.FloatField(min_value=0, max_value=10**6, allow_null=True, default=None)
-    hard = serializers.FloatField(min_value=0, max_value=10**6, allow_null=True, default=None)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        soft, hard = attrs["soft"], attrs["hard"]
-        if soft is not None and hard is not None and soft > hard:
-            raise serializers.ValidationError({"soft": ["Must not be greater than hard."]})
-        return attrs
-
-
-WORKER_ACTION_BODIES: dict[str, type[serializers.Serializer]] = {
-    "pool-grow": PoolChangeSerializer,
-    "pool-shrink": PoolChangeSerializer,
-    "autoscale": AutoscaleSerializer,
-    "shutdown": EmptyBodySerializer,
-    "add-consumer": QueueSerializer,
-    "cancel-consumer": QueueSerializer,
-}
-TASK_ACTION_BODIES: dict[str, type[serializers.Serializer]] = {
-    "rate-limit": RateLimitSerializer,
-    "time-limit": TimeLimitSerializer,
-}
-
-
-class AuditUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-
-
-class AuditRecordSerializer(serializers.ModelSerializer):
-    user = AuditUserSerializer(allow_null=True)
-
-    class Meta:
-        model = AuditRecord
-        fields = [
-            "id", "user", "username", "action", "target", "params", "ok", "result", "error",
-            "created_at",
-        ]  # fmt: skip
-
-
-class ActionResultSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What Flower answered, or why it failed.")
-    audit = AuditRecordSerializer()
 
 
 ACTION_RESPONSES = {
@@ -211,11 +145,6 @@ class TaskActionView(ClusterActionView):
 
 
 # --- audit -------------------------------------------------------------------------------------
-
-
-class AuditQuerySerializer(serializers.Serializer):
-    action = serializers.CharField(required=False, max_length=64)
-    target = serializers.CharField(required=False, max_length=255)
 
 
 @extend_schema_view(get=extend_schema(parameters=[AuditQuerySerializer]))

@@ -1,4 +1,5 @@
-"""Reads of the Celery cluster for staff: Flower's view when it answers, Celery's otherwise.
+"""Reads of the Celery cluster for staff: Flower's view when it answers, Celery's otherwise;
+and the audit of the admin actions.
 
 When Flower is unreachable or answers garbage, the workers still show: Celery's own
 `inspect` (stats, active queues, active tasks) asked in parallel with TASKPULSE_INSPECT_TIMEOUT,
@@ -15,18 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
+from cluster.cache import cached_call
+from cluster.flower.parsing import as_dict, as_int, flower_version, worker_row
+from cluster.flower.service import DASHBOARD_URL, FlowerService
+from cluster.models import AuditRecord
 from config.celery import app as celery_app
 from task_manager.broker import RedisBroker
-from task_manager.flower import (
-    DASHBOARD_URL,
-    FlowerService,
-    as_dict,
-    as_int,
-    cached_call,
-    flower_version,
-    worker_row,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -164,3 +161,11 @@ def cluster_overview() -> dict[str, Any]:
 def execution_flower_view(*, task_id: str) -> dict[str, Any] | None:
     """Flower's view of an execution's task, or None (unknown to Flower, or unavailable)."""
     return FlowerService.from_settings().task_info(task_id)
+
+
+def audit_list(*, action: str | None = None, target: str | None = None) -> QuerySet[AuditRecord]:
+    """Admin actions on the cluster, newest first."""
+    queryset = AuditRecord.objects.select_related("user").order_by("-created_at", "-id")
+    if action:
+        queryset = queryset.filter(action=action)
+    return queryset.filter(target=target) if target else queryset

@@ -1,11 +1,11 @@
-"""Flower, from Django's side: cluster state for staff, admin actions, the dashboard upstream.
+"""Flower, from Django's side: cluster state for staff, admin actions, task views.
 
 Flower is a helper, never a dependency. Every read from it:
 - has one total time budget (FLOWER_TIMEOUT: connect, headers and body together), enforced
   by waiting on a pool thread, so a Flower that hangs or drips its answer costs a caller at
   most that long and then counts as unavailable;
 - is cached in the shared Django cache (Redis) for FLOWER_CACHE_SECONDS, the "unavailable"
-  answer included, behind a cache lock (`cache.add`), so any number of polls from any
+  answer included, behind a cache lock (cluster.cache), so any number of polls from any
   number of processes make at most one Flower call per key in that window;
 - after a transport failure, a "down" mark lets other reads skip Flower until it expires,
   so endpoints that enrich many executions stay fast while Flower is down.
@@ -21,23 +21,34 @@ only). Live state (online, active, processed, heartbeats) comes from Flower's ev
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
-from importlib import metadata
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import redis
 import requests
 from django.conf import settings
-from django.core.cache import cache as shared_cache
-from requests.adapters import HTTPAdapter
+
+from cluster.cache import MISSING, cache_delete, cache_get, cache_set, cached_call
+from cluster.flower.client import (
+    CONNECT_TIMEOUT,
+    Answer,
+    FlowerUnavailable,
+    checked_json,
+    http,
+    read_body,
+)
+from cluster.flower.parsing import (
+    flower_params,
+    queue_lengths,
+    task_counts,
+    task_view,
+    workers_from_flower,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,21 +56,6 @@ T = TypeVar("T")
 
 URL_PREFIX = "/flower"
 DASHBOARD_URL = "/flower/"
-CONNECT_TIMEOUT = 0.5
-MAX_BODY_BYTES = 16 * 1024 * 1024
-LOCK_POLL_SECONDS = 0.05
-CACHE_ERRORS = (redis.RedisError, OSError)
-
-# Celery task states whose events Flower counts per worker since it started.
-TASK_EVENT_STATES = {
-    "task-received": "RECEIVED",
-    "task-started": "STARTED",
-    "task-succeeded": "SUCCESS",
-    "task-failed": "FAILURE",
-    "task-retried": "RETRY",
-    "task-rejected": "REJECTED",
-    "task-revoked": "REVOKED",
-}
 
 WORKER_ACTION_PATHS = {
     "pool-grow": "/api/worker/pool/grow/",
@@ -70,16 +66,10 @@ WORKER_ACTION_PATHS = {
     "cancel-consumer": "/api/worker/queue/cancel-consumer/",
 }
 TASK_ACTION_PATHS = {"rate-limit": "/api/task/rate-limit/", "time-limit": "/api/task/timeout/"}
-# Our names of an action's parameters -> Flower's.
-FLOWER_PARAM_NAMES = {"rate_limit": "ratelimit"}
 # What a Flower status means for an action (anything else: Flower is not usable).
 FAILURE_KINDS = {400: "invalid", 403: "refused", 404: "unknown"}
 
 _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="flower")
-
-
-class FlowerUnavailable(Exception):
-    """Flower gave no usable answer: unreachable, too slow, an error status, or not JSON."""
 
 
 class FlowerActionFailed(Exception):
@@ -88,249 +78,6 @@ class FlowerActionFailed(Exception):
     def __init__(self, message: str, *, kind: str) -> None:
         super().__init__(message)
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: bytes
-
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace").strip()[:1000]
-
-    def json(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.body)
-        except (ValueError, RecursionError):
-            raise FlowerUnavailable("the answer is not JSON") from None
-        if not isinstance(data, dict):
-            raise FlowerUnavailable("the answer is not a JSON object")
-        return data
-
-
-@cache
-def http() -> requests.Session:
-    """One Session per process, so keep-alive connections to Flower are reused."""
-    session = requests.Session()
-    session.trust_env = False  # Flower is internal: no proxy or .netrc from the environment
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-def checked_json(answer: Answer) -> dict[str, Any]:
-    """The JSON object of a successful read; anything else means Flower is not usable."""
-    if answer.status == 401:
-        raise FlowerUnavailable("Flower refused FLOWER_USER / FLOWER_PASSWORD")
-    if answer.status != 200:
-        raise FlowerUnavailable(f"HTTP {answer.status}")
-    return answer.json()
-
-
-def read_body(response: requests.Response, deadline: float) -> bytes:
-    chunks, size = [], 0
-    for chunk in response.raw.stream(64 * 1024, decode_content=True):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise FlowerUnavailable("the answer is too large")
-        if time.monotonic() > deadline:
-            raise FlowerUnavailable("the answer took too long")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-# --- the shared cache ------------------------------------------------------------------------
-
-_MISSING: Any = object()
-
-
-def cache_get(key: str) -> Any:
-    try:
-        box = shared_cache.get(key)
-    except CACHE_ERRORS:  # the cache is an optimisation: a broken one is a miss
-        return _MISSING
-    return box["v"] if isinstance(box, dict) and "v" in box else _MISSING
-
-
-def cache_set(key: str, value: Any, seconds: int) -> None:
-    try:
-        shared_cache.set(key, {"v": value}, seconds)
-    except CACHE_ERRORS:
-        logger.debug("cache unavailable, %s not stored", key)
-
-
-def cache_delete(*keys: str) -> None:
-    try:
-        shared_cache.delete_many(list(keys))
-    except CACHE_ERRORS:
-        logger.debug("cache unavailable, %s not deleted", keys)
-
-
-def cache_lock(key: str, seconds: float) -> bool:
-    """True for the one caller that may produce `key`; a broken cache lets everyone."""
-    try:
-        return bool(shared_cache.add(f"{key}:lock", 1, int(seconds) + 2))
-    except CACHE_ERRORS:
-        return True
-
-
-def cached_call(
-    key: str, produce: Callable[[], T], *, seconds: int, budget: float, refresh: bool = False
-) -> T | None:
-    """`produce()` at most once per `seconds` for all processes. A caller that finds another
-    producing waits for its result up to `budget`, then gets None (not available in time).
-    `refresh` produces anew regardless of the cache and the lock."""
-    if refresh:
-        return stored(key, produce(), seconds)
-    hit = cache_get(key)
-    if hit is not _MISSING:
-        return hit
-    if not cache_lock(key, budget):
-        return wait_for(key, budget)
-    try:
-        return stored(key, produce(), seconds)
-    finally:
-        cache_delete(f"{key}:lock")
-
-
-def stored(key: str, value: T, seconds: int) -> T:
-    cache_set(key, value, seconds)
-    return value
-
-
-def wait_for(key: str, budget: float) -> Any:
-    deadline = time.monotonic() + budget
-    while time.monotonic() < deadline:
-        time.sleep(LOCK_POLL_SECONDS)
-        hit = cache_get(key)
-        if hit is not _MISSING:
-            return hit
-    return None
-
-
-# --- shapes ------------------------------------------------------------------------------------
-
-
-def iso_from_epoch(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.fromtimestamp(value, tz=UTC).isoformat()
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def as_number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def as_text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def queue_names(info: dict[str, Any]) -> list[str] | None:
-    if not isinstance(info.get("active_queues"), list):
-        return None
-    return sorted(
-        {q["name"] for q in info["active_queues"] if isinstance(q, dict) and q.get("name")}
-    )
-
-
-def worker_row(name: str, info: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
-    """One worker. `info` is what an inspect returned (stats, active_queues); `live` is what
-    its events say (heartbeats, active and processed counts, the per-event counters)."""
-    stats = as_dict(info.get("stats"))
-    pool = as_dict(stats.get("pool"))
-    processes = pool.get("processes")
-    beats = live.get("heartbeats")
-    heartbeats = [h for h in beats if as_number(h) is not None] if isinstance(beats, list) else []
-    loadavg = live.get("loadavg")
-    return {
-        "name": name,
-        "status": "online" if live.get("status") is True else "offline",
-        "active": as_int(live.get("active")),
-        "processed": as_int(live.get("processed")),
-        "failed": (as_int(live.get("task-failed")) or 0) if live else None,
-        "loadavg": [as_number(x) for x in loadavg] if isinstance(loadavg, list) else None,
-        "pool": as_text(pool.get("implementation")),
-        "pool_size": len(processes) if isinstance(processes, list) else None,
-        "concurrency": as_int(pool.get("max-concurrency")),
-        "queues": queue_names(info),
-        "last_heartbeat": iso_from_epoch(max(heartbeats)) if heartbeats else None,
-        "inspected_at": iso_from_epoch(info.get("timestamp")),
-        "pid": as_int(stats.get("pid")) or as_int(live.get("pid")),
-        "celery_version": as_text(live.get("sw_ver")),
-    }
-
-
-def workers_from_flower(inspected: dict[str, Any], events: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = events.get("data")
-    live = {
-        row["hostname"]: row
-        for row in (rows if isinstance(rows, list) else [])
-        if isinstance(row, dict) and isinstance(row.get("hostname"), str)
-    }
-    names = sorted(set(inspected) | set(live))
-    return [worker_row(name, as_dict(inspected.get(name)), live.get(name, {})) for name in names]
-
-
-def task_counts(events: dict[str, Any]) -> dict[str, int]:
-    """How many tasks reached each state since Flower started, summed over the workers."""
-    counts = dict.fromkeys(TASK_EVENT_STATES.values(), 0)
-    rows = events.get("data")
-    for row in rows if isinstance(rows, list) else []:
-        for event, state in TASK_EVENT_STATES.items():
-            counts[state] += as_int(as_dict(row).get(event)) or 0
-    return counts
-
-
-def queue_lengths(answer: dict[str, Any]) -> list[dict[str, Any]] | None:
-    queues = answer.get("active_queues")
-    if not isinstance(queues, list):
-        return None
-    return [
-        {"name": q["name"], "messages": as_int(q.get("messages"))}
-        for q in queues
-        if isinstance(q, dict) and isinstance(q.get("name"), str)
-    ]
-
-
-def task_view(info: dict[str, Any]) -> dict[str, Any]:
-    """Flower's view of one task, as the execution detail shows it."""
-    return {
-        "state": as_text(info.get("state")),
-        "received": iso_from_epoch(info.get("received")),
-        "started": iso_from_epoch(info.get("started")),
-        "runtime": as_number(info.get("runtime")),
-        "worker": as_text(info.get("worker")),
-        "routing_key": as_text(info.get("routing_key")),
-    }
-
-
-def flower_params(params: dict[str, Any]) -> dict[str, Any]:
-    """An action's parameters as Flower reads them; None (not set) is left out."""
-    return {FLOWER_PARAM_NAMES.get(k, k): v for k, v in params.items() if v is not None}
-
-
-@cache
-def flower_version() -> str | None:
-    """Flower's HTTP API does not tell its version; it runs from this same environment."""
-    try:
-        return metadata.version("flower")
-    except metadata.PackageNotFoundError:
-        return None
-
-
-# --- the service -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -415,7 +162,7 @@ class FlowerService:
         self, name: str, produce: Callable[[], T], *, budget: float, refresh: bool = False
     ) -> T | None:
         """`cached_call` for this Flower; while it is marked down, a miss skips it."""
-        if not refresh and cache_get(self.key(name)) is _MISSING and self.is_down():
+        if not refresh and cache_get(self.key(name)) is MISSING and self.is_down():
             return None
         return cached_call(
             self.key(name), produce, seconds=self.cache_seconds, budget=budget, refresh=refresh

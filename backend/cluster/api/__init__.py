@@ -1,0 +1,2 @@
+"""The cluster's REST endpoints: /api/health/, and for staff the workers, admin actions and
+their audit under /api/tasks/."""

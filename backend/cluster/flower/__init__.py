@@ -1,0 +1,2 @@
+"""Flower from Django's side: its HTTP client, the parsing of its answers, and the service
+that reads and acts through it."""

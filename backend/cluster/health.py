@@ -1,0 +1,144 @@
+"""Health of the parts TaskPulse stands on: database, Redis, Celery workers and Flower.
+
+The checks run side by side under one deadline, so that a part that hangs can only make
+the answer "degraded", never slow: the whole report takes at most HEALTH_DEADLINE seconds.
+
+Workers are counted from their heartbeats, as Flower received them. A worker started with -E
+sends one every 2 s from its main process, whatever its pool is doing, so a worker whose every
+pool process is busy still counts. Health used to count the replies to a 0.6 s ping broadcast,
+which a busy or loaded worker often missed ("workers": 0 on every other poll). The ping is
+now the fallback, with a longer timeout, for when Flower cannot tell: Flower unavailable, or
+no worker heartbeat in its last snapshot (workers run with --without-heartbeat, or none).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import connections
+
+from cluster.flower.service import FlowerService
+from config.celery import app as celery_app
+
+HEALTH_DEADLINE = 1.8
+PART_TIMEOUT = 0.5
+# A worker counts while its last heartbeat is at most this old when Flower's snapshot is
+# taken: five heartbeats, so a late or lost one never makes it vanish. Flower stamps them
+# with its own clock; the snapshot is stamped with the web process's (one host's clock, or
+# NTP-synchronised ones).
+HEARTBEAT_SECONDS = 10.0
+WORKER_PING_TIMEOUT = 1.2
+# What the ping fallback leaves of the deadline for its thread to hand the answer back.
+PING_GRACE = 0.2
+
+_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health")
+
+
+def check_database() -> str:
+    connection = connections.create_connection("default")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connection.close()
+    return "ok"
+
+
+def check_redis() -> str:
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=PART_TIMEOUT, socket_connect_timeout=PART_TIMEOUT
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "ok"
+
+
+def check_flower() -> str:
+    """Through FlowerService: cached like its other reads, so polls do not reach Flower."""
+    answered = FlowerService.from_settings().health(budget=PART_TIMEOUT)
+    return "ok" if answered else "unavailable"
+
+
+def heartbeat_workers() -> int | None:
+    """The workers with a recent heartbeat in Flower's snapshot (cached, shared with the
+    staff endpoints); None when Flower is unavailable."""
+    snapshot = FlowerService.from_settings().snapshot()
+    if snapshot is None:
+        return None
+    return beating(snapshot["workers"], at=datetime.fromisoformat(snapshot["fetched_at"]))
+
+
+def beating(workers: list[dict[str, Any]], *, at: datetime) -> int:
+    """How many of Flower's worker rows had a heartbeat within HEARTBEAT_SECONDS before `at`
+    (a worker that went offline has none: Flower forgets its heartbeats)."""
+    since = at - timedelta(seconds=HEARTBEAT_SECONDS)
+    beats = [row["last_heartbeat"] for row in workers if row["last_heartbeat"]]
+    return sum(datetime.fromisoformat(beat) >= since for beat in beats)
+
+
+def ping_workers(timeout: float) -> int:
+    """The workers that answer a ping broadcast within `timeout` (it always waits that long)."""
+    return len(celery_app.control.ping(timeout=timeout) or [])
+
+
+def run_checks(checks: dict[str, Callable[[], Any]], deadline: float) -> dict[str, Any]:
+    """Run the checks concurrently; a check that raises or overruns is reported as an error."""
+    futures = {name: _executor.submit(check) for name, check in checks.items()}
+    wait(futures.values(), timeout=deadline)
+    results: dict[str, Any] = {}
+    for name, future in futures.items():
+        if not future.done():
+            results[name] = "error: no answer in time"
+        elif future.exception() is not None:
+            results[name] = f"error: {type(future.exception()).__name__}"
+        else:
+            results[name] = future.result()
+    return results
+
+
+def counted(workers: Any) -> bool:
+    return isinstance(workers, int) and workers >= 1
+
+
+def pinged_workers(started: float) -> Any:
+    """The ping fallback, in what is left of the deadline (0 when too little is left)."""
+    left = HEALTH_DEADLINE - (time.monotonic() - started)
+    timeout = min(WORKER_PING_TIMEOUT, left - PING_GRACE)
+    if timeout <= 0:
+        return 0
+    return run_checks({"workers": lambda: ping_workers(timeout)}, left)["workers"]
+
+
+def health_report() -> dict[str, Any]:
+    """The body of GET /api/health/. Workers count only while Redis (the broker) answers."""
+    started = time.monotonic()
+    results = run_checks(
+        {"database": check_database, "redis": check_redis, "flower": check_flower,
+         "workers": heartbeat_workers},
+        HEALTH_DEADLINE / 2,
+    )  # fmt: skip
+    workers: Any = results.pop("workers")
+    if results["redis"] != "ok":
+        workers = 0
+    elif not counted(workers):
+        workers = pinged_workers(started)
+    if results["flower"] != "ok":
+        results["flower"] = "unavailable"
+    failing = [name for name in ("database", "redis", "flower") if results[name] != "ok"]
+    if not counted(workers):
+        failing.append("workers")
+        workers = workers if isinstance(workers, int) else 0
+    return {
+        "status": "degraded" if failing else "ok",
+        **results,
+        "workers": workers,
+        "failing": failing,
+    }
