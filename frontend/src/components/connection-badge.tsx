@@ -1,5 +1,5 @@
 import { useConnectionState } from '@/lib/live/live-context';
-import type { ConnectionState } from '@/lib/live/live-client';
+import type { ConnectionState } from '@/lib/live/connection';
 
 const TEXT: Record<ConnectionState, string> = {
   live: 'Live',

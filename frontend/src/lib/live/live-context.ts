@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useSyncExternalStore } from 'react';
 
-import type { ConnectionState, LiveClient, LiveEvents } from './live-client';
+import type { ConnectionState } from './connection';
+import type { LiveClient, LiveEvents } from './live-client';
 import { EMPTY_LOG, type LogSnapshot } from './log-store';
 
 /** The tab's live client; null outside the signed-in shell (and in most component tests). */
