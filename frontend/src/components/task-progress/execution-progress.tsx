@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 
 import { ProgressBar } from '@/components/ui/progress-bar';
+import { progressMessage } from '@/lib/executions/progress';
+import { progressTone } from '@/lib/executions/status';
 import { formatDuration, formatPercent, secondsSince } from '@/lib/format';
-import { progressMessage } from '@/lib/progress';
-import { progressTone } from '@/lib/status';
 import { useNow } from '@/lib/use-now';
 import type { Execution } from '@/types/api';
 

@@ -2,9 +2,9 @@ import { useEffect, useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import { StatusBadge } from '@/components/ui/status-badge';
+import { useTaskProgress, type TaskProgressCallbacks } from '@/lib/executions/use-task-progress';
 
 import { ExecutionProgress } from './execution-progress';
-import { useTaskProgress, type TaskProgressCallbacks } from './use-task-progress';
 
 export type TaskProgressProps = TaskProgressCallbacks & {
   executionId: number;

@@ -3,10 +3,10 @@ import { Link } from 'react-router';
 
 import { LogPanel } from '@/components/log-panel/log-panel';
 import { TaskProgress } from '@/components/task-progress/task-progress';
-import { useTaskProgress } from '@/components/task-progress/use-task-progress';
 import { Alert } from '@/components/ui/alert';
 import { Loading } from '@/components/ui/loading';
 import { ApiError } from '@/lib/api-client';
+import { useTaskProgress } from '@/lib/executions/use-task-progress';
 import { formatDateTime } from '@/lib/format';
 
 import { useDeployment } from '../api/get-deployment';

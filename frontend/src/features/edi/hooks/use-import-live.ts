@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 
-import { useTaskProgress } from '@/components/task-progress/use-task-progress';
+import { useTaskProgress } from '@/lib/executions/use-task-progress';
 import type { Execution } from '@/types/api';
 
 import { useImport } from '../api/get-import';

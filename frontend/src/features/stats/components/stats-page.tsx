@@ -2,8 +2,8 @@ import { useId, useState } from 'react';
 
 import { Alert } from '@/components/ui/alert';
 import { Loading } from '@/components/ui/loading';
+import { statusLabel } from '@/lib/executions/status';
 import { formatDuration, formatPercent } from '@/lib/format';
-import { statusLabel } from '@/lib/status';
 import { EXECUTION_STATUSES } from '@/types/api';
 
 import { useStats, type ModuleStats, type StatsDay } from '../api/get-stats';

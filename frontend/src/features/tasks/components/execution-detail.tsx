@@ -3,14 +3,14 @@ import { Link } from 'react-router';
 
 import { LogPanel } from '@/components/log-panel/log-panel';
 import { ExecutionProgress } from '@/components/task-progress/execution-progress';
-import { useTaskProgress } from '@/components/task-progress/use-task-progress';
 import { Alert } from '@/components/ui/alert';
 import { Loading } from '@/components/ui/loading';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { StepChecklist } from '@/components/ui/step-checklist';
 import { ApiError } from '@/lib/api-client';
+import { stepStates } from '@/lib/executions/steps';
+import { useTaskProgress } from '@/lib/executions/use-task-progress';
 import { formatDateTime, formatDuration } from '@/lib/format';
-import { stepStates } from '@/lib/steps';
 import type { Execution } from '@/types/api';
 
 import { CancelButton } from './cancel-button';

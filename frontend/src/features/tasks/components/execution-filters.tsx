@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 
-import { statusLabel } from '@/lib/status';
+import { statusLabel } from '@/lib/executions/status';
 import { EXECUTION_STATUSES } from '@/types/api';
 
 import type { MonitorFilters } from '../hooks/use-execution-filters';

@@ -2,9 +2,9 @@ import { Link } from 'react-router';
 
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { StatusBadge } from '@/components/ui/status-badge';
+import { progressMessage } from '@/lib/executions/progress';
+import { progressTone } from '@/lib/executions/status';
 import { formatDateTime, formatDuration, formatPercent, secondsSince } from '@/lib/format';
-import { progressMessage } from '@/lib/progress';
-import { progressTone } from '@/lib/status';
 import { useNow } from '@/lib/use-now';
 import type { Execution } from '@/types/api';
 

@@ -1,9 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 
-import { getExecutionQueryOptions } from '@/lib/executions/get-execution';
 import { useLiveClient, useWatchExecution } from '@/lib/live/live-context';
 import type { Execution } from '@/types/api';
+
+import { getExecutionQueryOptions } from './get-execution';
 
 /** The error given to `onError` when the task itself ended badly (failed or cancelled). */
 export class TaskFailedError extends Error {
