@@ -4,7 +4,7 @@ import { ProgressBar } from '@/components/ui/progress-bar';
 import { progressMessage } from '@/lib/executions/progress';
 import { progressTone } from '@/lib/executions/status';
 import { formatDuration, formatPercent, secondsSince } from '@/lib/format';
-import { useNow } from '@/lib/use-now';
+import { useNow } from '@/hooks/use-now';
 import type { Execution } from '@/types/api';
 
 type ExecutionProgressProps = {

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { formatDuration, secondsSince } from '@/lib/format';
-import { useNow } from '@/lib/use-now';
+import { useNow } from '@/hooks/use-now';
 import type { Execution } from '@/types/api';
 
 import type { ImportDetail } from '../api/types';

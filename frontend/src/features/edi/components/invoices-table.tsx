@@ -1,8 +1,9 @@
-import { Fragment, useEffect, useId, useRef, useState } from 'react';
+import { Fragment, useId, useState } from 'react';
 
 import { Alert } from '@/components/ui/alert';
 import { Loading } from '@/components/ui/loading';
 import { Pagination } from '@/components/ui/pagination';
+import { useDebouncedInput } from '@/hooks/use-debounced-input';
 import { formatDateTime } from '@/lib/format';
 
 import { INVOICES_PAGE_SIZE, useInvoices } from '../api/get-invoices';
@@ -11,8 +12,6 @@ import type { Invoice, InvoiceListParams, InvoiceOrdering } from '../api/types';
 import { formatMoney } from '../format';
 
 import { InvoiceLines } from './invoice-lines';
-
-const SEARCH_DEBOUNCE_MS = 300;
 
 const ORDERINGS: { value: InvoiceOrdering; label: string }[] = [
   { value: '-issue_date', label: 'Newest issue date' },
@@ -41,10 +40,10 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
     setFilters((current) => ({ ...current, ...next }));
     setPage(1);
   };
-  const [searchText, setSearchText] = useDebounced(filters.search, (search) => change({ search }));
-  const [currencyText, setCurrencyText] = useDebounced(filters.currency, (currency) => {
+  const search = useDebouncedInput(filters.search, (value) => change({ search: value }));
+  const currency = useDebouncedInput(filters.currency, (value) => {
     // The API takes a three-letter code (ISO 4217); anything else waits for more typing.
-    if (currency === '' || /^[A-Z]{3}$/.test(currency)) change({ currency });
+    if (value === '' || /^[A-Z]{3}$/.test(value)) change({ currency: value });
   });
   const suppliers = useSuppliers();
 
@@ -68,8 +67,8 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
             id={ids.search}
             type="search"
             placeholder="Invoice number, supplier or buyer"
-            value={searchText}
-            onChange={(event) => setSearchText(event.target.value)}
+            value={search.value}
+            onChange={(event) => search.setValue(event.target.value)}
           />
         </div>
         <div className="field">
@@ -93,8 +92,8 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
             maxLength={3}
             autoComplete="off"
             spellCheck={false}
-            value={currencyText}
-            onChange={(event) => setCurrencyText(event.target.value.toUpperCase().replace(/[^A-Z]/g, ''))}
+            value={currency.value}
+            onChange={(event) => currency.setValue(event.target.value.toUpperCase().replace(/[^A-Z]/g, ''))}
           />
         </div>
         <div className="field">
@@ -228,19 +227,4 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 function formatDate(iso: string): string {
   const date = new Date(`${iso}T00:00:00`);
   return Number.isNaN(date.getTime()) ? formatDateTime(iso) : dateFormat.format(date);
-}
-
-/** A text input's value, reported through `commit` once typing pauses. */
-function useDebounced(committed: string, commit: (value: string) => void) {
-  const [value, setValue] = useState(committed);
-  const latest = useRef(commit);
-  useEffect(() => {
-    latest.current = commit;
-  });
-  useEffect(() => {
-    if (value === committed) return;
-    const timer = setTimeout(() => latest.current(value), SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [value, committed]);
-  return [value, setValue] as const;
 }

@@ -1,11 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
-
+import { useDebouncedInput } from '@/hooks/use-debounced-input';
 import { statusLabel } from '@/lib/executions/status';
 import { EXECUTION_STATUSES } from '@/types/api';
 
 import type { MonitorFilters } from '../hooks/use-execution-filters';
-
-const SEARCH_DEBOUNCE_MS = 300;
 
 type ExecutionFiltersProps = {
   filters: MonitorFilters;
@@ -55,24 +52,4 @@ export function ExecutionFilters({ filters, onChange }: ExecutionFiltersProps) {
       </div>
     </form>
   );
-}
-
-/** A text input that reports its value once typing pauses, and follows outside changes. */
-function useDebouncedInput(external: string, commit: (value: string) => void) {
-  const [value, setValue] = useState(external);
-  const [lastExternal, setLastExternal] = useState(external);
-  if (external !== lastExternal) {
-    setLastExternal(external);
-    setValue(external);
-  }
-  const latestCommit = useRef(commit);
-  useEffect(() => {
-    latestCommit.current = commit;
-  });
-  useEffect(() => {
-    if (value === external) return;
-    const timer = setTimeout(() => latestCommit.current(value), SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [value, external]);
-  return { value, setValue };
 }

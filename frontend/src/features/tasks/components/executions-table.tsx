@@ -5,7 +5,7 @@ import { StatusBadge } from '@/components/ui/status-badge';
 import { progressMessage } from '@/lib/executions/progress';
 import { progressTone } from '@/lib/executions/status';
 import { formatDateTime, formatDuration, formatPercent, secondsSince } from '@/lib/format';
-import { useNow } from '@/lib/use-now';
+import { useNow } from '@/hooks/use-now';
 import type { Execution } from '@/types/api';
 
 import { CancelButton } from './cancel-button';
