@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 
-import { ProgressBar } from '@/components/ui/progress-bar';
+import { ProgressRow } from '@/components/ui/progress-row';
 import { progressMessage } from '@/lib/executions/progress';
 import { progressTone } from '@/lib/executions/status';
-import { formatDuration, formatPercent, secondsSince } from '@/lib/format';
+import { formatDuration, secondsSince } from '@/lib/format';
 import { useNow } from '@/hooks/use-now';
 import type { Execution } from '@/types/api';
 
@@ -18,15 +18,7 @@ export function ExecutionProgress({ execution, label, showStats, showDetails }: 
   const finishedBadly = !execution.is_active && execution.status !== 'SUCCESS';
   return (
     <>
-      <div className="progress-row">
-        <ProgressBar
-          value={execution.progress}
-          label={`${label} progress`}
-          tone={progressTone(execution.status)}
-          animated={execution.is_active}
-        />
-        <span className="progress-percent">{formatPercent(execution.progress)}</span>
-      </div>
+      <ExecutionProgressRow execution={execution} label={label} />
       {showStats && <p className="progress-message">{progressMessage(execution)}</p>}
       {finishedBadly && execution.error && (
         <p className="field-error" role="alert">
@@ -35,6 +27,18 @@ export function ExecutionProgress({ execution, label, showStats, showDetails }: 
       )}
       {showDetails && <ProgressDetails execution={execution} />}
     </>
+  );
+}
+
+/** The bar of an execution, toned by its status and animated while it runs. */
+export function ExecutionProgressRow({ execution, label }: { execution: Execution; label: string }) {
+  return (
+    <ProgressRow
+      value={execution.progress}
+      label={`${label} progress`}
+      tone={progressTone(execution.status)}
+      animated={execution.is_active}
+    />
   );
 }
 

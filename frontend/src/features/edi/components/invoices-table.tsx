@@ -1,8 +1,8 @@
 import { Fragment, useId, useState } from 'react';
 
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
-import { Pagination } from '@/components/ui/pagination';
+import { DataTable, type Column } from '@/components/ui/data-table';
+import type { PaginationProps } from '@/components/ui/pagination';
+import { QueryPanel } from '@/components/ui/query-panel';
 import { useDebouncedInput } from '@/hooks/use-debounced-input';
 import { formatDateTime } from '@/lib/format';
 
@@ -122,103 +122,93 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
           </label>
         )}
       </form>
-      {invoices.isPending && <Loading label="Loading invoices…" />}
-      {invoices.isError && <Alert>Could not load the invoices: {invoices.error.message}</Alert>}
-      {invoices.data && (
-        <p className="muted small" role="status" aria-live="polite">
-          {invoices.data.count === 1 ? '1 invoice' : `${invoices.data.count} invoices`}
-          {params.search ? ` matching “${params.search}”` : ''}
-        </p>
-      )}
-      {invoices.data && invoices.data.results.length > 0 && <InvoiceRows invoices={invoices.data.results} />}
-      {invoices.data && (
-        <Pagination
-          page={page}
-          pageSize={INVOICES_PAGE_SIZE}
-          count={invoices.data.count}
-          onPageChange={setPage}
-          label="Invoice pages"
-        />
-      )}
+      <QueryPanel query={invoices} loading="Loading invoices…" error="Could not load the invoices">
+        {(data) => (
+          <>
+            <p className="muted small" role="status" aria-live="polite">
+              {data.count === 1 ? '1 invoice' : `${data.count} invoices`}
+              {params.search ? ` matching “${params.search}”` : ''}
+            </p>
+            {data.results.length > 0 && (
+              <InvoiceRows
+                invoices={data.results}
+                pagination={{
+                  page,
+                  pageSize: INVOICES_PAGE_SIZE,
+                  count: data.count,
+                  onPageChange: setPage,
+                  label: 'Invoice pages',
+                }}
+              />
+            )}
+          </>
+        )}
+      </QueryPanel>
     </section>
   );
 }
 
-function InvoiceRows({ invoices }: { invoices: Invoice[] }) {
+const INVOICE_COLUMNS: Column[] = [
+  'Number',
+  'Supplier',
+  'Issued',
+  { label: 'Net', className: 'edi-amount' },
+  { label: 'Tax', className: 'edi-amount' },
+  { label: 'Gross', className: 'edi-amount' },
+  'File',
+  { label: 'Lines', hidden: true },
+];
+
+function InvoiceRows({ invoices, pagination }: { invoices: Invoice[]; pagination: PaginationProps }) {
   const [open, setOpen] = useState<number | null>(null);
   return (
-    <div className="table-wrap">
-      <table className="data-table responsive-table edi-invoices">
-        <caption className="visually-hidden">Invoices</caption>
-        <thead>
+    <DataTable caption="Invoices" className="edi-invoices" columns={INVOICE_COLUMNS} pagination={pagination}>
+      {invoices.map((invoice) => (
+        <Fragment key={invoice.id}>
           <tr>
-            <th scope="col">Number</th>
-            <th scope="col">Supplier</th>
-            <th scope="col">Issued</th>
-            <th scope="col" className="edi-amount">
-              Net
+            <th scope="row" data-label="Number">
+              {invoice.number}
             </th>
-            <th scope="col" className="edi-amount">
-              Tax
-            </th>
-            <th scope="col" className="edi-amount">
-              Gross
-            </th>
-            <th scope="col">File</th>
-            <th scope="col">
-              <span className="visually-hidden">Lines</span>
-            </th>
+            <td data-label="Supplier">
+              {invoice.supplier.name}
+              <span className="muted small edi-file-meta">{invoice.supplier.code}</span>
+            </td>
+            <td data-label="Issued">{invoice.issue_date ? formatDate(invoice.issue_date) : '—'}</td>
+            <td data-label="Net" className="edi-amount">
+              {formatMoney(invoice.net_total, invoice.currency)}
+            </td>
+            <td data-label="Tax" className="edi-amount">
+              {formatMoney(invoice.tax_total, invoice.currency)}
+            </td>
+            <td data-label="Gross" className="edi-amount">
+              <strong>{formatMoney(invoice.gross_total, invoice.currency)}</strong>
+            </td>
+            <td data-label="File">
+              <span className="edi-file-name">{invoice.source_file?.name ?? '—'}</span>
+            </td>
+            <td data-label="Lines">
+              <button
+                type="button"
+                className="button button-small"
+                aria-expanded={open === invoice.id}
+                aria-controls={`invoice-lines-${invoice.id}`}
+                aria-label={`${open === invoice.id ? 'Hide' : 'Show'} the lines of invoice ${invoice.number}`}
+                onClick={() => setOpen((current) => (current === invoice.id ? null : invoice.id))}
+              >
+                {open === invoice.id ? 'Hide lines' : `Lines${invoice.line_count !== null ? ` (${invoice.line_count})` : ''}`}
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {invoices.map((invoice) => (
-            <Fragment key={invoice.id}>
-              <tr>
-                <th scope="row" data-label="Number">
-                  {invoice.number}
-                </th>
-                <td data-label="Supplier">
-                  {invoice.supplier.name}
-                  <span className="muted small edi-file-meta">{invoice.supplier.code}</span>
-                </td>
-                <td data-label="Issued">{invoice.issue_date ? formatDate(invoice.issue_date) : '—'}</td>
-                <td data-label="Net" className="edi-amount">
-                  {formatMoney(invoice.net_total, invoice.currency)}
-                </td>
-                <td data-label="Tax" className="edi-amount">
-                  {formatMoney(invoice.tax_total, invoice.currency)}
-                </td>
-                <td data-label="Gross" className="edi-amount">
-                  <strong>{formatMoney(invoice.gross_total, invoice.currency)}</strong>
-                </td>
-                <td data-label="File">
-                  <span className="edi-file-name">{invoice.source_file?.name ?? '—'}</span>
-                </td>
-                <td data-label="Lines">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    aria-expanded={open === invoice.id}
-                    aria-controls={`invoice-lines-${invoice.id}`}
-                    aria-label={`${open === invoice.id ? 'Hide' : 'Show'} the lines of invoice ${invoice.number}`}
-                    onClick={() => setOpen((current) => (current === invoice.id ? null : invoice.id))}
-                  >
-                    {open === invoice.id ? 'Hide lines' : `Lines${invoice.line_count !== null ? ` (${invoice.line_count})` : ''}`}
-                  </button>
-                </td>
-              </tr>
-              {open === invoice.id && (
-                <tr className="edi-lines-row">
-                  <td colSpan={8} id={`invoice-lines-${invoice.id}`}>
-                    <InvoiceLines invoiceId={invoice.id} currency={invoice.currency} />
-                  </td>
-                </tr>
-              )}
-            </Fragment>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          {open === invoice.id && (
+            <tr className="edi-lines-row">
+              <td colSpan={8} id={`invoice-lines-${invoice.id}`}>
+                <InvoiceLines invoiceId={invoice.id} currency={invoice.currency} />
+              </td>
+            </tr>
+          )}
+        </Fragment>
+      ))}
+    </DataTable>
   );
 }
 
