@@ -1,5 +1,4 @@
-import type { ReactNode } from 'react';
-
+import { Stat } from '@/components/ui/facts';
 import { ProgressRow } from '@/components/ui/progress-row';
 import { progressMessage } from '@/lib/executions/progress';
 import { progressTone } from '@/lib/executions/status';
@@ -64,14 +63,5 @@ function ProgressDetails({ execution }: { execution: Execution }) {
       {execution.is_active && <Stat term="ETA" value={formatDuration(execution.eta_seconds)} />}
       <Stat term="Duration" value={formatDuration(duration)} />
     </dl>
-  );
-}
-
-function Stat({ term, value }: { term: string; value: ReactNode }) {
-  return (
-    <div className="stat">
-      <dt>{term}</dt>
-      <dd>{value}</dd>
-    </div>
   );
 }

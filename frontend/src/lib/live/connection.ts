@@ -12,18 +12,18 @@ import {
   type HelloMessage,
   type ServerMessage,
 } from './protocol';
-import { ReconnectingSocket, type CreateSocket } from './reconnecting-socket';
+import { ReconnectingSocket, type ReconnectingSocketOptions } from './reconnecting-socket';
 
 export type ConnectionState = 'live' | 'reconnecting' | 'polling';
 
-export type LiveConnectionOptions = {
-  url: string;
-  createSocket: CreateSocket;
-  random: () => number;
+type SocketOptions = Pick<
+  ReconnectingSocketOptions,
+  'url' | 'createSocket' | 'random' | 'heartbeatMs' | 'heartbeatTimeoutMs' | 'connectTimeoutMs'
+>;
+
+export type LiveConnectionOptions = SocketOptions & {
+  /** How long the socket may stay down before polling takes over. */
   pollGraceMs: number;
-  heartbeatMs: number;
-  heartbeatTimeoutMs: number;
-  connectTimeoutMs: number;
   /** Called when the state changes. */
   onState: (state: ConnectionState) => void;
   /** Called when the server said hello; `catchUp` when events may have been missed before. */

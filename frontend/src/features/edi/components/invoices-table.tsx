@@ -3,7 +3,7 @@ import { Fragment, useId, useState } from 'react';
 import { DataTable, type Column } from '@/components/ui/data-table';
 import type { PaginationProps } from '@/components/ui/pagination';
 import { QueryPanel } from '@/components/ui/query-panel';
-import { useDebouncedInput } from '@/hooks/use-debounced-input';
+import { TextFilter } from '@/components/ui/text-filter';
 import { formatDateTime } from '@/lib/format';
 
 import { INVOICES_PAGE_SIZE, useInvoices } from '../api/get-invoices';
@@ -27,7 +27,7 @@ type Filters = { search: string; supplier: string; currency: string; ordering: I
 /** The invoices imported so far: search (number, supplier, buyer), filters, and each one's lines. */
 export function InvoicesTable({ jobId }: { jobId: string | null }) {
   const headingId = useId();
-  const ids = { search: useId(), supplier: useId(), currency: useId(), ordering: useId(), onlyJob: useId() };
+  const ids = { supplier: useId(), ordering: useId(), onlyJob: useId() };
   const [filters, setFilters] = useState<Filters>({
     search: '',
     supplier: '',
@@ -40,11 +40,6 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
     setFilters((current) => ({ ...current, ...next }));
     setPage(1);
   };
-  const search = useDebouncedInput(filters.search, (value) => change({ search: value }));
-  const currency = useDebouncedInput(filters.currency, (value) => {
-    // The API takes a three-letter code (ISO 4217); anything else waits for more typing.
-    if (value === '' || /^[A-Z]{3}$/.test(value)) change({ currency: value });
-  });
   const suppliers = useSuppliers();
 
   const params: InvoiceListParams = {
@@ -61,16 +56,14 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
     <section className="panel" aria-labelledby={headingId}>
       <h2 id={headingId}>Invoices</h2>
       <form className="filters" role="search" aria-label="Search invoices" onSubmit={(event) => event.preventDefault()}>
-        <div className="field field-grow">
-          <label htmlFor={ids.search}>Search</label>
-          <input
-            id={ids.search}
-            type="search"
-            placeholder="Invoice number, supplier or buyer"
-            value={search.value}
-            onChange={(event) => search.setValue(event.target.value)}
-          />
-        </div>
+        <TextFilter
+          label="Search"
+          type="search"
+          placeholder="Invoice number, supplier or buyer"
+          grow
+          value={filters.search}
+          onCommit={(value) => change({ search: value })}
+        />
         <div className="field">
           <label htmlFor={ids.supplier}>Supplier</label>
           <select id={ids.supplier} value={filters.supplier} onChange={(event) => change({ supplier: event.target.value })}>
@@ -82,20 +75,21 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor={ids.currency}>Currency</label>
-          <input
-            id={ids.currency}
-            type="text"
-            className="edi-currency-input"
-            placeholder="EUR"
-            maxLength={3}
-            autoComplete="off"
-            spellCheck={false}
-            value={currency.value}
-            onChange={(event) => currency.setValue(event.target.value.toUpperCase().replace(/[^A-Z]/g, ''))}
-          />
-        </div>
+        <TextFilter
+          label="Currency"
+          type="text"
+          className="edi-currency-input"
+          placeholder="EUR"
+          maxLength={3}
+          autoComplete="off"
+          spellCheck={false}
+          normalize={(text) => text.toUpperCase().replace(/[^A-Z]/g, '')}
+          value={filters.currency}
+          onCommit={(value) => {
+            // The API takes a three-letter code (ISO 4217); anything else waits for more typing.
+            if (value === '' || /^[A-Z]{3}$/.test(value)) change({ currency: value });
+          }}
+        />
         <div className="field">
           <label htmlFor={ids.ordering}>Order by</label>
           <select

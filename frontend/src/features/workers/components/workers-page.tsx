@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DataTable, type Column } from '@/components/ui/data-table';
+import { Facts, type Fact } from '@/components/ui/facts';
 import { QueryPanel } from '@/components/ui/query-panel';
 import { ApiError } from '@/lib/api-client';
 import { formatRelative } from '@/lib/format';
@@ -98,21 +99,13 @@ export function WorkersPage() {
 }
 
 function FlowerSummary({ version, totals }: { version: string | null; totals: Record<string, number | string> }) {
-  const entries = Object.entries(totals);
+  const facts: Fact[] = [
+    ['Flower version', version ?? '—'],
+    ...Object.entries(totals).map(([key, value]): Fact => [key.replaceAll('_', ' '), value]),
+  ];
   return (
     <section className="panel" aria-label="Flower">
-      <dl className="facts">
-        <div className="fact">
-          <dt>Flower version</dt>
-          <dd>{version ?? '—'}</dd>
-        </div>
-        {entries.map(([key, value]) => (
-          <div className="fact" key={key}>
-            <dt>{key.replaceAll('_', ' ')}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={facts} />
     </section>
   );
 }
