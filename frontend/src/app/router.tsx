@@ -2,8 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
 import { Loading } from '@/components/ui/loading';
-import { LoginPage } from '@/features/auth/components/login-page';
-import { RequireAuth } from '@/features/auth/components/require-auth';
+import { LoginPage, RequireAuth } from '@/features/auth';
 
 import { AppRoot } from './routes/app-root';
 import { DeploymentRoute, DeployRoute } from './routes/deploy';

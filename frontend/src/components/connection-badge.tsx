@@ -1,3 +1,6 @@
+// components/: React components shared by features: generic ones in ui/, and those that show an
+// execution (progress card, live log).
+
 import { useConnectionState } from '@/lib/live/live-context';
 import type { ConnectionState } from '@/lib/live/connection';
 

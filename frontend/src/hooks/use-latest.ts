@@ -1,3 +1,6 @@
+// hooks/: generic React hooks shared by features (latest-value ref, debounced input, ticking
+// clock).
+
 import { useEffect, useRef } from 'react';
 
 /**

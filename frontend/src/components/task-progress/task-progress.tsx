@@ -1,3 +1,6 @@
+// components/task-progress/: the live progress card of one execution (bar, message, counters,
+// outcome).
+
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 

@@ -1,3 +1,6 @@
+// lib/executions/: what several features need of an execution: cache keys, fetchers, cache
+// updates, list refresh, status words, progress hook.
+
 /**
  * How live changes of an execution land in the TanStack Query cache. Every write goes
  * through `seq`: a change is applied only when it is newer than what a cache entry holds,

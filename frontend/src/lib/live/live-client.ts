@@ -1,3 +1,6 @@
+// lib/live/: the tab's one live connection (WebSocket /ws/tasks/, REST polling while it is down)
+// and the React hooks that read it.
+
 /**
  * The live client: one WebSocket per tab (`/ws/tasks/`) feeding the TanStack Query cache.
  *

@@ -1,3 +1,5 @@
+// features/edi/hooks/: following one import live.
+
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 

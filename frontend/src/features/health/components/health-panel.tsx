@@ -1,3 +1,5 @@
+// features/health/components/: the services' health panel.
+
 import { QueryPanel } from '@/components/ui/query-panel';
 
 import { useHealth, type Health, type HealthCheck } from '../api/get-health';

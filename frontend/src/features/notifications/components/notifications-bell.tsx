@@ -1,3 +1,5 @@
+// features/notifications/components/: the header bell and its dropdown.
+
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 

@@ -1,3 +1,5 @@
+// features/stats/components/: the /stats page: the per-module table and the per-day chart.
+
 import { useId, useState } from 'react';
 
 import { DataTable } from '@/components/ui/data-table';

@@ -1,3 +1,6 @@
+// features/tasks/components/: the task monitor, an execution's page, and their table, filters and
+// buttons.
+
 import { useId } from 'react';
 
 import { QueryPanel } from '@/components/ui/query-panel';

@@ -1,3 +1,6 @@
+// features/templates/components/: the /templates page and the launch form built from a template's
+// schema.
+
 import { useId, useState } from 'react';
 
 import { TaskProgress } from '@/components/task-progress/task-progress';

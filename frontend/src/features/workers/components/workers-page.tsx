@@ -1,3 +1,5 @@
+// features/workers/components/: the /workers page.
+
 import { useState } from 'react';
 
 import { Alert } from '@/components/ui/alert';
