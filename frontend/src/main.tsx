@@ -1,3 +1,6 @@
+// src/: the TaskPulse single-page app: app/ wires it, features/ holds its pages, components/,
+// hooks/ and lib/ what they share.
+
 import { createRoot } from 'react-dom/client';
 
 import { App } from './app/app';

@@ -1,3 +1,5 @@
+// app/: the application shell: providers, the router and one module per route (routes/).
+
 import { AppProvider } from './provider';
 import { AppRouter } from './router';
 

@@ -1,9 +1,8 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
 import { Loading } from '@/components/ui/loading';
-import { LoginPage } from '@/features/auth/components/login-page';
-import { RequireAuth } from '@/features/auth/components/require-auth';
+import { LoginPage, RequireAuth } from '@/features/auth';
 
 import { AppRoot } from './routes/app-root';
 import { DeploymentRoute, DeployRoute } from './routes/deploy';
@@ -19,6 +18,11 @@ const StatsRoute = lazy(() => import('./routes/stats'));
 // The EDI page (upload, gauge, tables) too: only those who import invoices load it.
 const EdiRoute = lazy(() => import('./routes/edi'));
 
+/** A page whose code is fetched when first visited, with a spinner meanwhile. */
+function lazyPage(page: ReactNode, loading: string) {
+  return <Suspense fallback={<Loading label={loading} />}>{page}</Suspense>;
+}
+
 const router = createBrowserRouter([
   {
     errorElement: <RouteError />,
@@ -33,26 +37,12 @@ const router = createBrowserRouter([
         children: [
           { index: true, element: <TasksRoute /> },
           { path: 'tasks/:id', element: <TaskDetailRoute /> },
-          {
-            path: 'stats',
-            element: (
-              <Suspense fallback={<Loading label="Loading statistics…" />}>
-                <StatsRoute />
-              </Suspense>
-            ),
-          },
+          { path: 'stats', element: lazyPage(<StatsRoute />, 'Loading statistics…') },
           { path: 'workers', element: <WorkersRoute /> },
           { path: 'templates', element: <TemplatesRoute /> },
           { path: 'deploy', element: <DeployRoute /> },
           { path: 'deploy/:historyId', element: <DeploymentRoute /> },
-          {
-            path: 'edi',
-            element: (
-              <Suspense fallback={<Loading label="Loading the EDI page…" />}>
-                <EdiRoute />
-              </Suspense>
-            ),
-          },
+          { path: 'edi', element: lazyPage(<EdiRoute />, 'Loading the EDI page…') },
         ],
       },
       { path: '*', element: <NotFoundRoute /> },

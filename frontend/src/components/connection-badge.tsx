@@ -1,5 +1,8 @@
+// components/: React components shared by features: generic ones in ui/, and those that show an
+// execution (progress card, live log).
+
 import { useConnectionState } from '@/lib/live/live-context';
-import type { ConnectionState } from '@/lib/live/live-client';
+import type { ConnectionState } from '@/lib/live/connection';
 
 const TEXT: Record<ConnectionState, string> = {
   live: 'Live',

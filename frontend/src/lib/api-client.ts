@@ -1,3 +1,6 @@
+// lib/: shared code that draws nothing: this fetch wrapper, the query client, formatting, toasts,
+// and executions/ and live/.
+
 /**
  * The one fetch wrapper of the app: same-origin session cookies, JSON in and out (a FormData
  * body is sent as multipart), Django's CSRF header on unsafe methods, and an ApiError for

@@ -1,3 +1,6 @@
+// testing/: test helpers: rendering with a router and a query client, a fake WebSocket, a fetch
+// mock, data factories.
+
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';

@@ -1,3 +1,5 @@
+// types/: the TypeScript shapes of the API's payloads that several features share.
+
 /**
  * Shapes of the TaskPulse API (API.md) shared by several features and by the live client.
  * The backend builds them in `task_manager/payloads.py`; keep the two in step.

@@ -1,3 +1,6 @@
+// app/routes/: one module per route, each rendering a feature's page inside the signed-in shell
+// below.
+
 import { useQueryClient } from '@tanstack/react-query';
 import { Outlet, useNavigate } from 'react-router';
 
@@ -5,9 +8,8 @@ import { ConnectionBadge } from '@/components/connection-badge';
 import { Alert } from '@/components/ui/alert';
 import { Layout, type NavItem } from '@/components/ui/layout';
 import { Toaster } from '@/components/ui/toaster';
-import { meQueryKey, useMe } from '@/features/auth/api/get-me';
-import { useLogout } from '@/features/auth/api/logout';
-import { NotificationsBell } from '@/features/notifications/components/notifications-bell';
+import { meQueryKey, useLogout, useMe } from '@/features/auth';
+import { NotificationsBell } from '@/features/notifications';
 import { LiveProvider } from '@/lib/live/live-provider';
 
 const NAV: NavItem[] = [

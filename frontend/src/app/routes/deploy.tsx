@@ -1,7 +1,6 @@
 import { useParams } from 'react-router';
 
-import { DeployPage } from '@/features/deploy/components/deploy-page';
-import { DeploymentDetail } from '@/features/deploy/components/deployment-detail';
+import { DeploymentDetail, DeployPage } from '@/features/deploy';
 
 import { NotFoundRoute } from './not-found';
 

@@ -1,4 +1,4 @@
-import { EdiPage } from '@/features/edi/components/edi-page';
+import { EdiPage } from '@/features/edi';
 
 /** Loaded on demand (React.lazy), like the stats page: the main bundle stays small. */
 export default function EdiRoute() {

@@ -1,5 +1,5 @@
-import { HealthPanel } from '@/features/health/components/health-panel';
-import { StatsPage } from '@/features/stats/components/stats-page';
+import { HealthPanel } from '@/features/health';
+import { StatsPage } from '@/features/stats';
 
 /** Loaded on demand (React.lazy): the chart library stays out of the main bundle. */
 export default function StatsRoute() {

@@ -1,6 +1,6 @@
 import { useParams } from 'react-router';
 
-import { ExecutionDetail } from '@/features/tasks/components/execution-detail';
+import { ExecutionDetail } from '@/features/tasks';
 
 import { NotFoundRoute } from './not-found';
 

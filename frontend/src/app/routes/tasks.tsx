@@ -1,5 +1,5 @@
-import { useCurrentUser } from '@/features/auth/api/get-me';
-import { TaskMonitor } from '@/features/tasks/components/task-monitor';
+import { useCurrentUser } from '@/features/auth';
+import { TaskMonitor } from '@/features/tasks';
 
 export function TasksRoute() {
   const user = useCurrentUser();

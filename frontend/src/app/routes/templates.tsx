@@ -1,4 +1,4 @@
-import { TemplatesPage } from '@/features/templates/components/templates-page';
+import { TemplatesPage } from '@/features/templates';
 
 export function TemplatesRoute() {
   return <TemplatesPage />;

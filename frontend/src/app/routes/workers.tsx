@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 
-import { useCurrentUser } from '@/features/auth/api/get-me';
-import { WorkersPage } from '@/features/workers/components/workers-page';
+import { useCurrentUser } from '@/features/auth';
+import { WorkersPage } from '@/features/workers';
 
 /** Staff only: others get a plain refusal (the API would answer them 403 anyway). */
 export function WorkersRoute() {

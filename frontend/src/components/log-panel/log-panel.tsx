@@ -1,3 +1,6 @@
+// components/log-panel/: the live log of one execution, and the text helpers for its copy and
+// download.
+
 import { useId, useLayoutEffect, useRef, useState } from 'react';
 
 import { useConnectionState, useExecutionLogs } from '@/lib/live/live-context';

@@ -1,10 +1,9 @@
-import type { ReactNode } from 'react';
-
-import { ProgressBar } from '@/components/ui/progress-bar';
-import { formatDuration, formatPercent, secondsSince } from '@/lib/format';
-import { progressMessage } from '@/lib/progress';
-import { progressTone } from '@/lib/status';
-import { useNow } from '@/lib/use-now';
+import { Stat } from '@/components/ui/facts';
+import { ProgressRow } from '@/components/ui/progress-row';
+import { progressMessage } from '@/lib/executions/progress';
+import { progressTone } from '@/lib/executions/status';
+import { formatDuration, secondsSince } from '@/lib/format';
+import { useNow } from '@/hooks/use-now';
 import type { Execution } from '@/types/api';
 
 type ExecutionProgressProps = {
@@ -18,15 +17,7 @@ export function ExecutionProgress({ execution, label, showStats, showDetails }: 
   const finishedBadly = !execution.is_active && execution.status !== 'SUCCESS';
   return (
     <>
-      <div className="progress-row">
-        <ProgressBar
-          value={execution.progress}
-          label={`${label} progress`}
-          tone={progressTone(execution.status)}
-          animated={execution.is_active}
-        />
-        <span className="progress-percent">{formatPercent(execution.progress)}</span>
-      </div>
+      <ExecutionProgressRow execution={execution} label={label} />
       {showStats && <p className="progress-message">{progressMessage(execution)}</p>}
       {finishedBadly && execution.error && (
         <p className="field-error" role="alert">
@@ -35,6 +26,18 @@ export function ExecutionProgress({ execution, label, showStats, showDetails }: 
       )}
       {showDetails && <ProgressDetails execution={execution} />}
     </>
+  );
+}
+
+/** The bar of an execution, toned by its status and animated while it runs. */
+export function ExecutionProgressRow({ execution, label }: { execution: Execution; label: string }) {
+  return (
+    <ProgressRow
+      value={execution.progress}
+      label={`${label} progress`}
+      tone={progressTone(execution.status)}
+      animated={execution.is_active}
+    />
   );
 }
 
@@ -60,14 +63,5 @@ function ProgressDetails({ execution }: { execution: Execution }) {
       {execution.is_active && <Stat term="ETA" value={formatDuration(execution.eta_seconds)} />}
       <Stat term="Duration" value={formatDuration(duration)} />
     </dl>
-  );
-}
-
-function Stat({ term, value }: { term: string; value: ReactNode }) {
-  return (
-    <div className="stat">
-      <dt>{term}</dt>
-      <dd>{value}</dd>
-    </div>
   );
 }

@@ -1,10 +1,13 @@
+// components/task-progress/: the live progress card of one execution (bar, message, counters,
+// outcome).
+
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import { StatusBadge } from '@/components/ui/status-badge';
+import { useTaskProgress, type TaskProgressCallbacks } from '@/lib/executions/use-task-progress';
 
 import { ExecutionProgress } from './execution-progress';
-import { useTaskProgress, type TaskProgressCallbacks } from './use-task-progress';
 
 export type TaskProgressProps = TaskProgressCallbacks & {
   executionId: number;

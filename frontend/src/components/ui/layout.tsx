@@ -1,3 +1,6 @@
+// components/ui/: generic building blocks that know nothing of TaskPulse's data: layout, panels,
+// tables, fields, dialogs, badges, toasts.
+
 import { useState, type ReactNode } from 'react';
 import { Link, NavLink } from 'react-router';
 

@@ -1,4 +1,4 @@
-type PaginationProps = {
+export type PaginationProps = {
   page: number;
   pageSize: number;
   count: number;
@@ -6,6 +6,7 @@ type PaginationProps = {
   label?: string;
 };
 
+/** Previous / next between the pages of a list; nothing when it fits on one page. */
 export function Pagination({ page, pageSize, count, onPageChange, label = 'Pagination' }: PaginationProps) {
   const pages = Math.max(1, Math.ceil(count / pageSize));
   if (pages <= 1) return null;

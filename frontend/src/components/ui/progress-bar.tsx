@@ -1,4 +1,4 @@
-type ProgressBarProps = {
+export type ProgressBarProps = {
   value: number;
   label: string;
   tone?: 'running' | 'success' | 'failure' | 'idle';

@@ -1,4 +1,4 @@
-import { statusLabel } from '@/lib/status';
+import { statusLabel } from '@/lib/executions/status';
 
 export function StatusBadge({ status }: { status: string }) {
   return (

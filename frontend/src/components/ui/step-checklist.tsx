@@ -1,4 +1,4 @@
-import type { StepState } from '@/lib/steps';
+import type { StepState } from '@/lib/executions/steps';
 
 export type ChecklistStep = { label: string; state: StepState; detail?: string | undefined };
 

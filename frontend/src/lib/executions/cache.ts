@@ -1,3 +1,6 @@
+// lib/executions/: what several features need of an execution: cache keys, fetchers, cache
+// updates, list refresh, status words, progress hook.
+
 /**
  * How live changes of an execution land in the TanStack Query cache. Every write goes
  * through `seq`: a change is applied only when it is newer than what a cache entry holds,
@@ -7,7 +10,7 @@ import type { Query, QueryClient } from '@tanstack/react-query';
 
 import { ACTIVE_STATUSES, type Execution, type ExecutionStatus, type Page } from '@/types/api';
 
-import { executionKeys, type ExecutionListParams } from './keys';
+import { executionKeys } from './keys';
 
 /** The fields of a `task.progress` message (API.md). */
 export type ProgressChange = {
@@ -111,7 +114,6 @@ function listQueries(queryClient: QueryClient, onlyObserved: boolean) {
   }) as Query<Page<Execution>>[];
 }
 
-/** Whether any cached list or detail holds the execution. */
 /**
  * Whether any cached list holds the execution. A cached detail does not count: a page that
  * fetched one (the deploy panel) must not keep a new execution out of the task lists.
@@ -133,53 +135,4 @@ export function observedActiveIds(queryClient: QueryClient): Set<number> {
     .findAll({ queryKey: executionKeys.details(), type: 'active' }) as Query<Execution>[];
   for (const query of details) if (query.state.data?.is_active) ids.add(query.state.data.id);
   return ids;
-}
-
-/** Could a list with these filters show this execution? (Search is approximated.) */
-export function listCouldInclude(params: ExecutionListParams, execution: Execution): boolean {
-  if (params.status && params.status !== execution.status) return false;
-  if (params.module && params.module !== execution.module) return false;
-  if (params.active !== undefined && params.active !== execution.is_active) return false;
-  if (params.user !== undefined && params.user !== '') {
-    const user = execution.user;
-    if (!user || (String(user.id) !== String(params.user) && user.username !== params.user)) {
-      return false;
-    }
-  }
-  if (params.search) {
-    const needle = params.search.toLowerCase();
-    const haystack = [execution.title, execution.name, execution.message, execution.task_id];
-    if (!haystack.some((text) => text.toLowerCase().includes(needle))) return false;
-  }
-  return true;
-}
-
-/** Marks stale (and refetches if on screen) the lists that a new execution could join. */
-export function invalidateListsFor(queryClient: QueryClient, executions: Execution[]) {
-  return queryClient.invalidateQueries({
-    queryKey: executionKeys.lists(),
-    predicate: (query) => {
-      const params = (query.queryKey[2] ?? {}) as ExecutionListParams;
-      return executions.some((execution) => listCouldInclude(params, execution));
-    },
-  });
-}
-
-/**
- * After a status change: marks stale the lists that show the execution but whose filters
- * no longer match it (a "running" filter and a task that just finished).
- */
-export function invalidateListsExcluding(queryClient: QueryClient, executions: Execution[]) {
-  return queryClient.invalidateQueries({
-    queryKey: executionKeys.lists(),
-    predicate: (query) => {
-      const params = (query.queryKey[2] ?? {}) as ExecutionListParams;
-      const page = query.state.data as Page<Execution> | undefined;
-      return executions.some(
-        (execution) =>
-          page?.results.some((item) => item.id === execution.id) === true &&
-          !listCouldInclude(params, execution),
-      );
-    },
-  });
 }

@@ -1,13 +1,24 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
-import { api } from '@/lib/api-client';
+import { api, getIfChanged } from '@/lib/api-client';
 import type { Execution } from '@/types/api';
 
 import { newerOf } from './cache';
 import { executionKeys } from './keys';
 
+const executionPath = (id: number) => `/api/tasks/executions/${id}/`;
+
 export function getExecution(id: number, { signal }: { signal?: AbortSignal } = {}) {
-  return api.get<Execution>(`/api/tasks/executions/${id}/`, { signal });
+  return api.get<Execution>(executionPath(id), { signal });
+}
+
+/** The detail unless it is still the one `etag` names (polling reads it every 2 s). */
+export function getExecutionIfChanged(
+  id: number,
+  etag: string | undefined,
+  { signal }: { signal?: AbortSignal } = {},
+) {
+  return getIfChanged<Execution>(executionPath(id), etag, { signal });
 }
 
 /**

@@ -1,6 +1,9 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useSyncExternalStore } from 'react';
+import { createContext, useCallback, useContext, useEffect, useSyncExternalStore } from 'react';
 
-import type { ConnectionState, LiveClient, LiveEvents } from './live-client';
+import { useLatest } from '@/hooks/use-latest';
+
+import type { ConnectionState } from './connection';
+import type { LiveClient, LiveEvents } from './live-client';
 import { EMPTY_LOG, type LogSnapshot } from './log-store';
 
 /** The tab's live client; null outside the signed-in shell (and in most component tests). */
@@ -27,11 +30,8 @@ export function useLiveEvent<K extends keyof LiveEvents>(
   handler: (payload: LiveEvents[K]) => void,
 ): void {
   const client = useLiveClient();
-  const latest = useRef(handler);
-  useEffect(() => {
-    latest.current = handler;
-  });
-  useEffect(() => client?.on(type, (payload) => latest.current(payload)), [client, type]);
+  const latest = useLatest(handler);
+  useEffect(() => client?.on(type, (payload) => latest.current(payload)), [client, type, latest]);
 }
 
 /** Follows an execution live (and its log lines with `logs`) while the component is mounted. */

@@ -1,5 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+
+import { useLatest } from '@/hooks/use-latest';
 
 import { LiveClient } from './live-client';
 import { LiveContext } from './live-context';
@@ -16,10 +18,7 @@ type LiveProviderProps = {
 export function LiveProvider({ children, client: given, onUnauthenticated }: LiveProviderProps) {
   const queryClient = useQueryClient();
   const [client] = useState(() => given ?? new LiveClient({ queryClient }));
-  const unauthenticated = useRef(onUnauthenticated);
-  useEffect(() => {
-    unauthenticated.current = onUnauthenticated;
-  });
+  const unauthenticated = useLatest(onUnauthenticated);
 
   useEffect(() => {
     const off = client.on('unauthenticated', () => unauthenticated.current?.());
@@ -28,7 +27,7 @@ export function LiveProvider({ children, client: given, onUnauthenticated }: Liv
       off();
       client.stop();
     };
-  }, [client]);
+  }, [client, unauthenticated]);
 
   return <LiveContext.Provider value={client}>{children}</LiveContext.Provider>;
 }

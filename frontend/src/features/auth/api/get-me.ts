@@ -1,3 +1,5 @@
+// features/auth/api/: the session endpoints (me, login, logout), one module per call.
+
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api, ApiError } from '@/lib/api-client';

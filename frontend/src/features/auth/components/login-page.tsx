@@ -1,3 +1,5 @@
+// features/auth/components/: the login page and the RequireAuth guard.
+
 import { useId, useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 

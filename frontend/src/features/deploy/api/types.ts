@@ -1,3 +1,6 @@
+// features/deploy/api/: the deploy endpoints, one module per call, and (here) the shapes and cache
+// keys they share.
+
 /**
  * The deploy API (issue 6), being built in parallel: these types follow the brief's shapes
  * and read the rest defensively (fields may sit at the top level or under `params`).

@@ -1,5 +1,5 @@
 import { StepChecklist } from '@/components/ui/step-checklist';
-import { stepStates } from '@/lib/steps';
+import { stepStates } from '@/lib/executions/steps';
 import type { Execution } from '@/types/api';
 
 import { useDeploySteps } from '../api/get-deploy-info';

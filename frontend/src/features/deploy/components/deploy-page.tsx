@@ -1,3 +1,6 @@
+// features/deploy/components/: the /deploy page (form, live progress, history) and a deployment's
+// own page.
+
 import { useState } from 'react';
 
 import { useDeployInfo } from '../api/get-deploy-info';

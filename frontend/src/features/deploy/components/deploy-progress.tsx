@@ -4,7 +4,7 @@ import { Link, useNavigate } from 'react-router';
 
 import { LogPanel } from '@/components/log-panel/log-panel';
 import { ExecutionProgress } from '@/components/task-progress/execution-progress';
-import { useTaskProgress } from '@/components/task-progress/use-task-progress';
+import { useTaskProgress } from '@/lib/executions/use-task-progress';
 
 import { deploymentKeys, type DeploymentAccepted } from '../api/types';
 

@@ -1,12 +1,13 @@
-import { useId, type ReactNode } from 'react';
+import { useId } from 'react';
 import { Link } from 'react-router';
 
 import { LogPanel } from '@/components/log-panel/log-panel';
 import { TaskProgress } from '@/components/task-progress/task-progress';
-import { useTaskProgress } from '@/components/task-progress/use-task-progress';
 import { Alert } from '@/components/ui/alert';
+import { Facts, type Fact } from '@/components/ui/facts';
 import { Loading } from '@/components/ui/loading';
 import { ApiError } from '@/lib/api-client';
+import { useTaskProgress } from '@/lib/executions/use-task-progress';
 import { formatDateTime } from '@/lib/format';
 
 import { useDeployment } from '../api/get-deployment';
@@ -56,15 +57,15 @@ function DeploymentFacts({ deployment }: { deployment: Deployment }) {
   const headingId = useId();
   const params = deploymentParams(deployment);
   const result = deployment.result ?? {};
-  const rows: [string, ReactNode][] = [
+  const rows: Fact[] = [
     ['Provider', deployment.provider ?? '—'],
     ...Object.entries(params)
       .filter(([key, value]) => !(key === 'simulate' && isEmptyObject(value)))
-      .map(([key, value]): [string, ReactNode] => [
-      PARAM_LABELS[key] ?? key,
-      key === 'ip_address' && !value ? 'DHCP' : display(value),
-    ]),
-    ...Object.entries(result).map(([key, value]): [string, ReactNode] => [`Result: ${key.replaceAll('_', ' ')}`, display(value)]),
+      .map(([key, value]): Fact => [
+        PARAM_LABELS[key] ?? key,
+        key === 'ip_address' && !value ? 'DHCP' : display(value),
+      ]),
+    ...Object.entries(result).map(([key, value]): Fact => [`Result: ${key.replaceAll('_', ' ')}`, display(value)]),
     ['Created', formatDateTime(deployment.created_at)],
     ['Finished', formatDateTime(deployment.finished_at)],
   ];
@@ -76,14 +77,7 @@ function DeploymentFacts({ deployment }: { deployment: Deployment }) {
           {deployment.error}
         </p>
       )}
-      <dl className="facts">
-        {rows.map(([term, value]) => (
-          <div className="fact" key={term}>
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={rows} />
     </section>
   );
 }

@@ -2,9 +2,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
-import { Pagination } from '@/components/ui/pagination';
+import { DataTable } from '@/components/ui/data-table';
+import { QueryPanel } from '@/components/ui/query-panel';
 import { formatDateTime } from '@/lib/format';
 import { useLiveEvent } from '@/lib/live/live-context';
 
@@ -26,39 +25,31 @@ export function DeploymentsHistory() {
   return (
     <section className="panel" aria-labelledby="history-heading">
       <h2 id="history-heading">Deployment history</h2>
-      {deployments.isPending && <Loading label="Loading deployments…" />}
-      {deployments.isError && <Alert>Could not load deployments: {deployments.error.message}</Alert>}
-      {deployments.data?.results.length === 0 && <p className="empty-state">No deployments yet.</p>}
-      {deployments.data && deployments.data.results.length > 0 && (
-        <div className="table-wrap">
-          <table className="data-table responsive-table">
-            <caption className="visually-hidden">Deployments</caption>
-            <thead>
-              <tr>
-                <th scope="col">Host</th>
-                <th scope="col">Status</th>
-                <th scope="col">Provider</th>
-                <th scope="col">IP</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {deployments.data.results.map((deployment) => (
-                <HistoryRow key={deployment.id} deployment={deployment} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {deployments.data && (
-        <Pagination
-          page={page}
-          pageSize={DEPLOYMENTS_PAGE_SIZE}
-          count={deployments.data.count}
-          onPageChange={setPage}
-          label="Deployment pages"
-        />
-      )}
+      <QueryPanel
+        query={deployments}
+        loading="Loading deployments…"
+        error="Could not load deployments"
+        isEmpty={(data) => data.results.length === 0}
+        empty="No deployments yet."
+      >
+        {(data) => (
+          <DataTable
+            caption="Deployments"
+            columns={['Host', 'Status', 'Provider', 'IP', 'Created']}
+            pagination={{
+              page,
+              pageSize: DEPLOYMENTS_PAGE_SIZE,
+              count: data.count,
+              onPageChange: setPage,
+              label: 'Deployment pages',
+            }}
+          >
+            {data.results.map((deployment) => (
+              <HistoryRow key={deployment.id} deployment={deployment} />
+            ))}
+          </DataTable>
+        )}
+      </QueryPanel>
     </section>
   );
 }

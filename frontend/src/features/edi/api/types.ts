@@ -1,3 +1,6 @@
+// features/edi/api/: the EDI endpoints, one module per call, and (here) the shapes and cache keys
+// they share.
+
 /**
  * The EDI API (backend/edi/payloads.py builds every answer; keep the two in step).
  * An import is seed 002's progress shape (`processed_items` counts every file done, failed

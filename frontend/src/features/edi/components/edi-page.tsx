@@ -1,3 +1,6 @@
+// features/edi/components/: the /edi page: upload panel, live import gauge and files, import
+// history, invoices.
+
 import './edi.css';
 
 import { useEffect, useState } from 'react';

@@ -1,5 +1,8 @@
 import { useId, useState } from 'react';
 
+import { DataTable } from '@/components/ui/data-table';
+import { EmptyState } from '@/components/ui/query-panel';
+
 import type { ImportFileResult } from '../api/types';
 import { formatBytes, segmentText } from '../format';
 
@@ -39,27 +42,17 @@ export function ImportFilesTable({ files }: { files: ImportFileResult[] }) {
         </div>
       </div>
       {shown.length === 0 ? (
-        <p className="empty-state">No {filter === 'all' ? '' : `${FILTERS.find((f) => f.value === filter)?.label.toLowerCase()} `}files.</p>
+        <EmptyState>No {filter === 'all' ? '' : `${FILTERS.find((f) => f.value === filter)?.label.toLowerCase()} `}files.</EmptyState>
       ) : (
-        <div className="table-wrap edi-files-scroll">
-          <table className="data-table responsive-table">
-            <caption className="visually-hidden">Files of the import</caption>
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col">Status</th>
-                <th scope="col">Invoices</th>
-                <th scope="col">Segment</th>
-                <th scope="col">Error or note</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((file) => (
-                <FileRow key={file.id} file={file} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Files of the import"
+          wrapClassName="edi-files-scroll"
+          columns={['File', 'Status', 'Invoices', 'Segment', 'Error or note']}
+        >
+          {shown.map((file) => (
+            <FileRow key={file.id} file={file} />
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -1,9 +1,9 @@
 import { useId } from 'react';
 import { Link } from 'react-router';
 
-import { ProgressBar } from '@/components/ui/progress-bar';
+import { ProgressRow } from '@/components/ui/progress-row';
 import { formatDuration, secondsSince } from '@/lib/format';
-import { useNow } from '@/lib/use-now';
+import { useNow } from '@/hooks/use-now';
 import type { Execution } from '@/types/api';
 
 import type { ImportDetail } from '../api/types';
@@ -40,10 +40,7 @@ export function ImportGauge({ detail, execution, filesHint, executionId }: Impor
           </Link>
         )}
       </div>
-      <div className="progress-row">
-        <ProgressBar value={state.percent} label="Import progress" tone={TONES[state.phase]} animated={running} />
-        <span className="progress-percent">{state.percent}%</span>
-      </div>
+      <ProgressRow value={state.percent} label="Import progress" tone={TONES[state.phase]} animated={running} />
       <p className="edi-gauge-counts">
         <span className="edi-gauge-done">
           <strong>{state.done}</strong> of <strong>{state.total}</strong> {files} processed

@@ -1,6 +1,7 @@
 import { useId } from 'react';
 
 import { Alert } from '@/components/ui/alert';
+import { Stat } from '@/components/ui/facts';
 import { Loading } from '@/components/ui/loading';
 import { ApiError } from '@/lib/api-client';
 import { formatDateTime } from '@/lib/format';
@@ -60,26 +61,11 @@ export function ImportPanel({ jobId, executionIdHint = null, filesHint }: Import
 function ImportOutcome({ detail }: { detail: ImportDetail }) {
   return (
     <dl className="stat-row edi-outcome" aria-label="Files by outcome">
-      <div className="stat">
-        <dt>Imported</dt>
-        <dd>{detail.files_imported}</dd>
-      </div>
-      <div className="stat">
-        <dt>Duplicates</dt>
-        <dd>{detail.files_duplicate}</dd>
-      </div>
-      <div className="stat">
-        <dt>Failed</dt>
-        <dd>{detail.files_failed}</dd>
-      </div>
-      <div className="stat">
-        <dt>Pending</dt>
-        <dd>{detail.files_pending}</dd>
-      </div>
-      <div className="stat">
-        <dt>Invoices created</dt>
-        <dd>{detail.invoices_created}</dd>
-      </div>
+      <Stat term="Imported" value={detail.files_imported} />
+      <Stat term="Duplicates" value={detail.files_duplicate} />
+      <Stat term="Failed" value={detail.files_failed} />
+      <Stat term="Pending" value={detail.files_pending} />
+      <Stat term="Invoices created" value={detail.invoices_created} />
     </dl>
   );
 }

@@ -2,9 +2,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
-import { Pagination } from '@/components/ui/pagination';
+import { DataTable } from '@/components/ui/data-table';
+import { QueryPanel } from '@/components/ui/query-panel';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDateTime, formatDuration } from '@/lib/format';
 import { useLiveEvent } from '@/lib/live/live-context';
@@ -36,42 +35,31 @@ export function ImportsHistory({ selectedJobId }: { selectedJobId: string | null
   return (
     <section className="panel" aria-labelledby={headingId}>
       <h2 id={headingId}>Import history</h2>
-      {imports.isPending && <Loading label="Loading imports…" />}
-      {imports.isError && <Alert>Could not load the imports: {imports.error.message}</Alert>}
-      {imports.data?.results.length === 0 && <p className="empty-state">No imports yet.</p>}
-      {imports.data && imports.data.results.length > 0 && (
-        <div className="table-wrap">
-          <table className="data-table responsive-table">
-            <caption className="visually-hidden">Imports</caption>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">By</th>
-                <th scope="col">Status</th>
-                <th scope="col">Files</th>
-                <th scope="col">Failed</th>
-                <th scope="col">Duplicates</th>
-                <th scope="col">Invoices</th>
-                <th scope="col">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {imports.data.results.map((item) => (
-                <HistoryRow key={item.job_id} item={item} selected={item.job_id === selectedJobId} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {imports.data && (
-        <Pagination
-          page={page}
-          pageSize={IMPORTS_PAGE_SIZE}
-          count={imports.data.count}
-          onPageChange={setPage}
-          label="Import pages"
-        />
-      )}
+      <QueryPanel
+        query={imports}
+        loading="Loading imports…"
+        error="Could not load the imports"
+        isEmpty={(data) => data.results.length === 0}
+        empty="No imports yet."
+      >
+        {(data) => (
+          <DataTable
+            caption="Imports"
+            columns={['Started', 'By', 'Status', 'Files', 'Failed', 'Duplicates', 'Invoices', 'Duration']}
+            pagination={{
+              page,
+              pageSize: IMPORTS_PAGE_SIZE,
+              count: data.count,
+              onPageChange: setPage,
+              label: 'Import pages',
+            }}
+          >
+            {data.results.map((item) => (
+              <HistoryRow key={item.job_id} item={item} selected={item.job_id === selectedJobId} />
+            ))}
+          </DataTable>
+        )}
+      </QueryPanel>
     </section>
   );
 }

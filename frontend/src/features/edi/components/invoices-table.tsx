@@ -1,8 +1,9 @@
-import { Fragment, useEffect, useId, useRef, useState } from 'react';
+import { Fragment, useId, useState } from 'react';
 
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
-import { Pagination } from '@/components/ui/pagination';
+import { DataTable, type Column } from '@/components/ui/data-table';
+import type { PaginationProps } from '@/components/ui/pagination';
+import { QueryPanel } from '@/components/ui/query-panel';
+import { TextFilter } from '@/components/ui/text-filter';
 import { formatDateTime } from '@/lib/format';
 
 import { INVOICES_PAGE_SIZE, useInvoices } from '../api/get-invoices';
@@ -11,8 +12,6 @@ import type { Invoice, InvoiceListParams, InvoiceOrdering } from '../api/types';
 import { formatMoney } from '../format';
 
 import { InvoiceLines } from './invoice-lines';
-
-const SEARCH_DEBOUNCE_MS = 300;
 
 const ORDERINGS: { value: InvoiceOrdering; label: string }[] = [
   { value: '-issue_date', label: 'Newest issue date' },
@@ -28,7 +27,7 @@ type Filters = { search: string; supplier: string; currency: string; ordering: I
 /** The invoices imported so far: search (number, supplier, buyer), filters, and each one's lines. */
 export function InvoicesTable({ jobId }: { jobId: string | null }) {
   const headingId = useId();
-  const ids = { search: useId(), supplier: useId(), currency: useId(), ordering: useId(), onlyJob: useId() };
+  const ids = { supplier: useId(), ordering: useId(), onlyJob: useId() };
   const [filters, setFilters] = useState<Filters>({
     search: '',
     supplier: '',
@@ -41,11 +40,6 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
     setFilters((current) => ({ ...current, ...next }));
     setPage(1);
   };
-  const [searchText, setSearchText] = useDebounced(filters.search, (search) => change({ search }));
-  const [currencyText, setCurrencyText] = useDebounced(filters.currency, (currency) => {
-    // The API takes a three-letter code (ISO 4217); anything else waits for more typing.
-    if (currency === '' || /^[A-Z]{3}$/.test(currency)) change({ currency });
-  });
   const suppliers = useSuppliers();
 
   const params: InvoiceListParams = {
@@ -62,16 +56,14 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
     <section className="panel" aria-labelledby={headingId}>
       <h2 id={headingId}>Invoices</h2>
       <form className="filters" role="search" aria-label="Search invoices" onSubmit={(event) => event.preventDefault()}>
-        <div className="field field-grow">
-          <label htmlFor={ids.search}>Search</label>
-          <input
-            id={ids.search}
-            type="search"
-            placeholder="Invoice number, supplier or buyer"
-            value={searchText}
-            onChange={(event) => setSearchText(event.target.value)}
-          />
-        </div>
+        <TextFilter
+          label="Search"
+          type="search"
+          placeholder="Invoice number, supplier or buyer"
+          grow
+          value={filters.search}
+          onCommit={(value) => change({ search: value })}
+        />
         <div className="field">
           <label htmlFor={ids.supplier}>Supplier</label>
           <select id={ids.supplier} value={filters.supplier} onChange={(event) => change({ supplier: event.target.value })}>
@@ -83,20 +75,21 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor={ids.currency}>Currency</label>
-          <input
-            id={ids.currency}
-            type="text"
-            className="edi-currency-input"
-            placeholder="EUR"
-            maxLength={3}
-            autoComplete="off"
-            spellCheck={false}
-            value={currencyText}
-            onChange={(event) => setCurrencyText(event.target.value.toUpperCase().replace(/[^A-Z]/g, ''))}
-          />
-        </div>
+        <TextFilter
+          label="Currency"
+          type="text"
+          className="edi-currency-input"
+          placeholder="EUR"
+          maxLength={3}
+          autoComplete="off"
+          spellCheck={false}
+          normalize={(text) => text.toUpperCase().replace(/[^A-Z]/g, '')}
+          value={filters.currency}
+          onCommit={(value) => {
+            // The API takes a three-letter code (ISO 4217); anything else waits for more typing.
+            if (value === '' || /^[A-Z]{3}$/.test(value)) change({ currency: value });
+          }}
+        />
         <div className="field">
           <label htmlFor={ids.ordering}>Order by</label>
           <select
@@ -123,103 +116,93 @@ export function InvoicesTable({ jobId }: { jobId: string | null }) {
           </label>
         )}
       </form>
-      {invoices.isPending && <Loading label="Loading invoices…" />}
-      {invoices.isError && <Alert>Could not load the invoices: {invoices.error.message}</Alert>}
-      {invoices.data && (
-        <p className="muted small" role="status" aria-live="polite">
-          {invoices.data.count === 1 ? '1 invoice' : `${invoices.data.count} invoices`}
-          {params.search ? ` matching “${params.search}”` : ''}
-        </p>
-      )}
-      {invoices.data && invoices.data.results.length > 0 && <InvoiceRows invoices={invoices.data.results} />}
-      {invoices.data && (
-        <Pagination
-          page={page}
-          pageSize={INVOICES_PAGE_SIZE}
-          count={invoices.data.count}
-          onPageChange={setPage}
-          label="Invoice pages"
-        />
-      )}
+      <QueryPanel query={invoices} loading="Loading invoices…" error="Could not load the invoices">
+        {(data) => (
+          <>
+            <p className="muted small" role="status" aria-live="polite">
+              {data.count === 1 ? '1 invoice' : `${data.count} invoices`}
+              {params.search ? ` matching “${params.search}”` : ''}
+            </p>
+            {data.results.length > 0 && (
+              <InvoiceRows
+                invoices={data.results}
+                pagination={{
+                  page,
+                  pageSize: INVOICES_PAGE_SIZE,
+                  count: data.count,
+                  onPageChange: setPage,
+                  label: 'Invoice pages',
+                }}
+              />
+            )}
+          </>
+        )}
+      </QueryPanel>
     </section>
   );
 }
 
-function InvoiceRows({ invoices }: { invoices: Invoice[] }) {
+const INVOICE_COLUMNS: Column[] = [
+  'Number',
+  'Supplier',
+  'Issued',
+  { label: 'Net', className: 'edi-amount' },
+  { label: 'Tax', className: 'edi-amount' },
+  { label: 'Gross', className: 'edi-amount' },
+  'File',
+  { label: 'Lines', hidden: true },
+];
+
+function InvoiceRows({ invoices, pagination }: { invoices: Invoice[]; pagination: PaginationProps }) {
   const [open, setOpen] = useState<number | null>(null);
   return (
-    <div className="table-wrap">
-      <table className="data-table responsive-table edi-invoices">
-        <caption className="visually-hidden">Invoices</caption>
-        <thead>
+    <DataTable caption="Invoices" className="edi-invoices" columns={INVOICE_COLUMNS} pagination={pagination}>
+      {invoices.map((invoice) => (
+        <Fragment key={invoice.id}>
           <tr>
-            <th scope="col">Number</th>
-            <th scope="col">Supplier</th>
-            <th scope="col">Issued</th>
-            <th scope="col" className="edi-amount">
-              Net
+            <th scope="row" data-label="Number">
+              {invoice.number}
             </th>
-            <th scope="col" className="edi-amount">
-              Tax
-            </th>
-            <th scope="col" className="edi-amount">
-              Gross
-            </th>
-            <th scope="col">File</th>
-            <th scope="col">
-              <span className="visually-hidden">Lines</span>
-            </th>
+            <td data-label="Supplier">
+              {invoice.supplier.name}
+              <span className="muted small edi-file-meta">{invoice.supplier.code}</span>
+            </td>
+            <td data-label="Issued">{invoice.issue_date ? formatDate(invoice.issue_date) : '—'}</td>
+            <td data-label="Net" className="edi-amount">
+              {formatMoney(invoice.net_total, invoice.currency)}
+            </td>
+            <td data-label="Tax" className="edi-amount">
+              {formatMoney(invoice.tax_total, invoice.currency)}
+            </td>
+            <td data-label="Gross" className="edi-amount">
+              <strong>{formatMoney(invoice.gross_total, invoice.currency)}</strong>
+            </td>
+            <td data-label="File">
+              <span className="edi-file-name">{invoice.source_file?.name ?? '—'}</span>
+            </td>
+            <td data-label="Lines">
+              <button
+                type="button"
+                className="button button-small"
+                aria-expanded={open === invoice.id}
+                aria-controls={`invoice-lines-${invoice.id}`}
+                aria-label={`${open === invoice.id ? 'Hide' : 'Show'} the lines of invoice ${invoice.number}`}
+                onClick={() => setOpen((current) => (current === invoice.id ? null : invoice.id))}
+              >
+                {open === invoice.id ? 'Hide lines' : `Lines${invoice.line_count !== null ? ` (${invoice.line_count})` : ''}`}
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {invoices.map((invoice) => (
-            <Fragment key={invoice.id}>
-              <tr>
-                <th scope="row" data-label="Number">
-                  {invoice.number}
-                </th>
-                <td data-label="Supplier">
-                  {invoice.supplier.name}
-                  <span className="muted small edi-file-meta">{invoice.supplier.code}</span>
-                </td>
-                <td data-label="Issued">{invoice.issue_date ? formatDate(invoice.issue_date) : '—'}</td>
-                <td data-label="Net" className="edi-amount">
-                  {formatMoney(invoice.net_total, invoice.currency)}
-                </td>
-                <td data-label="Tax" className="edi-amount">
-                  {formatMoney(invoice.tax_total, invoice.currency)}
-                </td>
-                <td data-label="Gross" className="edi-amount">
-                  <strong>{formatMoney(invoice.gross_total, invoice.currency)}</strong>
-                </td>
-                <td data-label="File">
-                  <span className="edi-file-name">{invoice.source_file?.name ?? '—'}</span>
-                </td>
-                <td data-label="Lines">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    aria-expanded={open === invoice.id}
-                    aria-controls={`invoice-lines-${invoice.id}`}
-                    aria-label={`${open === invoice.id ? 'Hide' : 'Show'} the lines of invoice ${invoice.number}`}
-                    onClick={() => setOpen((current) => (current === invoice.id ? null : invoice.id))}
-                  >
-                    {open === invoice.id ? 'Hide lines' : `Lines${invoice.line_count !== null ? ` (${invoice.line_count})` : ''}`}
-                  </button>
-                </td>
-              </tr>
-              {open === invoice.id && (
-                <tr className="edi-lines-row">
-                  <td colSpan={8} id={`invoice-lines-${invoice.id}`}>
-                    <InvoiceLines invoiceId={invoice.id} currency={invoice.currency} />
-                  </td>
-                </tr>
-              )}
-            </Fragment>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          {open === invoice.id && (
+            <tr className="edi-lines-row">
+              <td colSpan={8} id={`invoice-lines-${invoice.id}`}>
+                <InvoiceLines invoiceId={invoice.id} currency={invoice.currency} />
+              </td>
+            </tr>
+          )}
+        </Fragment>
+      ))}
+    </DataTable>
   );
 }
 
@@ -228,19 +211,4 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 function formatDate(iso: string): string {
   const date = new Date(`${iso}T00:00:00`);
   return Number.isNaN(date.getTime()) ? formatDateTime(iso) : dateFormat.format(date);
-}
-
-/** A text input's value, reported through `commit` once typing pauses. */
-function useDebounced(committed: string, commit: (value: string) => void) {
-  const [value, setValue] = useState(committed);
-  const latest = useRef(commit);
-  useEffect(() => {
-    latest.current = commit;
-  });
-  useEffect(() => {
-    if (value === committed) return;
-    const timer = setTimeout(() => latest.current(value), SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [value, committed]);
-  return [value, setValue] as const;
 }

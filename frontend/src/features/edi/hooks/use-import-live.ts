@@ -1,7 +1,10 @@
+// features/edi/hooks/: following one import live.
+
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 
-import { useTaskProgress } from '@/components/task-progress/use-task-progress';
+import { useLatest } from '@/hooks/use-latest';
+import { useTaskProgress } from '@/lib/executions/use-task-progress';
 import type { Execution } from '@/types/api';
 
 import { useImport } from '../api/get-import';
@@ -51,10 +54,7 @@ export function useImportLive(jobId: string, executionIdHint: number | null = nu
  * `intervalMs`, else once at the end of the interval (the trailing run sees the latest).
  */
 function useThrottled(value: number | null, intervalMs: number, action: () => void) {
-  const latest = useRef(action);
-  useEffect(() => {
-    latest.current = action;
-  });
+  const latest = useLatest(action);
   const state = useRef<{ last: number; timer: ReturnType<typeof setTimeout> | undefined }>({
     last: 0,
     timer: undefined,
@@ -70,7 +70,7 @@ function useThrottled(value: number | null, intervalMs: number, action: () => vo
     const wait = current.last + intervalMs - Date.now();
     if (wait <= 0) run();
     else current.timer = setTimeout(run, wait);
-  }, [value, intervalMs]);
+  }, [value, intervalMs, latest]);
   useEffect(() => {
     const current = state.current;
     return () => clearTimeout(current.timer);
@@ -87,10 +87,7 @@ function useOnFinish(
   detail: ImportDetail | undefined,
   handler: (wasFollowed: boolean, detailStale: boolean) => void,
 ) {
-  const latest = useRef(handler);
-  useEffect(() => {
-    latest.current = handler;
-  });
+  const latest = useLatest(handler);
   const seen = useRef<{ id: number; active: boolean; finished: boolean }>({ id: 0, active: false, finished: false });
   const detailActive = detail !== undefined && (detail.status === 'pending' || detail.status === 'in_progress' || detail.files_pending > 0);
   useEffect(() => {
@@ -104,5 +101,5 @@ function useOnFinish(
     if (state.finished) return;
     state.finished = true;
     latest.current(state.active, detailActive);
-  }, [execution, detailActive]);
+  }, [execution, detailActive, latest]);
 }

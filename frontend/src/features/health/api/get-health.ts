@@ -1,3 +1,5 @@
+// features/health/api/: the health endpoint.
+
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api, ApiError } from '@/lib/api-client';

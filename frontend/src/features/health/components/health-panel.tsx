@@ -1,5 +1,6 @@
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
+// features/health/components/: the services' health panel.
+
+import { QueryPanel } from '@/components/ui/query-panel';
 
 import { useHealth, type Health, type HealthCheck } from '../api/get-health';
 
@@ -14,9 +15,9 @@ export function HealthPanel() {
         <h2 id="health-heading">Health</h2>
         {health.data && <StatusBadge ok={health.data.status === 'ok'} text={health.data.status} />}
       </div>
-      {health.isPending && <Loading label="Checking services…" />}
-      {health.isError && <Alert>Could not load health: {health.error.message}</Alert>}
-      {health.data && <HealthChecks health={health.data} />}
+      <QueryPanel query={health} loading="Checking services…" error="Could not load health">
+        {(data) => <HealthChecks health={data} />}
+      </QueryPanel>
     </section>
   );
 }

@@ -1,3 +1,6 @@
+// features/notifications/api/: the notification endpoints, one module per call, and (here) their
+// cache keys.
+
 export const notificationKeys = {
   all: ['notifications'] as const,
   lists: () => ['notifications', 'list'] as const,

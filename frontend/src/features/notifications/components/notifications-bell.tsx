@@ -1,8 +1,10 @@
+// features/notifications/components/: the header bell and its dropdown.
+
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
+import { QueryPanel } from '@/components/ui/query-panel';
 import { formatRelative } from '@/lib/format';
 import { useConnectionState } from '@/lib/live/live-context';
 import type { Notification } from '@/types/api';
@@ -89,16 +91,21 @@ function NotificationsPanel({ id, unreadCount, onNavigate }: NotificationsPanelP
         </button>
       </div>
       {markAll.isError && <Alert>Could not mark them read: {markAll.error.message}</Alert>}
-      {notifications.isPending && <Loading label="Loading notifications…" />}
-      {notifications.isError && <Alert>Could not load notifications: {notifications.error.message}</Alert>}
-      {notifications.data?.results.length === 0 && <p className="empty-state">No notifications yet.</p>}
-      {notifications.data && notifications.data.results.length > 0 && (
-        <ul className="notification-list">
-          {notifications.data.results.map((notification) => (
-            <NotificationItem key={notification.id} notification={notification} onNavigate={onNavigate} />
-          ))}
-        </ul>
-      )}
+      <QueryPanel
+        query={notifications}
+        loading="Loading notifications…"
+        error="Could not load notifications"
+        isEmpty={(data) => data.results.length === 0}
+        empty="No notifications yet."
+      >
+        {(data) => (
+          <ul className="notification-list">
+            {data.results.map((notification) => (
+              <NotificationItem key={notification.id} notification={notification} onNavigate={onNavigate} />
+            ))}
+          </ul>
+        )}
+      </QueryPanel>
     </div>
   );
 }

@@ -1,3 +1,5 @@
+// features/notifications/hooks/: notifications arriving live.
+
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useRef } from 'react';
 

@@ -1,3 +1,5 @@
+// features/stats/api/: the statistics endpoint.
+
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api } from '@/lib/api-client';

@@ -1,9 +1,11 @@
+// features/stats/components/: the /stats page: the per-module table and the per-day chart.
+
 import { useId, useState } from 'react';
 
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
+import { DataTable } from '@/components/ui/data-table';
+import { QueryPanel } from '@/components/ui/query-panel';
+import { statusLabel } from '@/lib/executions/status';
 import { formatDuration, formatPercent } from '@/lib/format';
-import { statusLabel } from '@/lib/status';
 import { EXECUTION_STATUSES } from '@/types/api';
 
 import { useStats, type ModuleStats, type StatsDay } from '../api/get-stats';
@@ -50,19 +52,24 @@ export function StatsPage() {
           </div>
         </div>
       </div>
-      {stats.isPending && <Loading label="Loading statistics…" />}
-      {stats.isError && <Alert>Could not load statistics: {stats.error.message}</Alert>}
-      {stats.data && shown.length === 0 && <p className="empty-state">No executions in this period.</p>}
-      {shown.length > 0 && (
-        <>
-          <ModulesTable modules={shown} />
-          <section className="panel" aria-labelledby="per-day-heading">
-            <h2 id="per-day-heading">Per day{module ? ` — ${module}` : ''}</h2>
-            <PerDayChart days={sumPerDay(shown)} label={`Executions per day over the last ${days} days`} />
-            <PerDayTable days={sumPerDay(shown)} />
-          </section>
-        </>
-      )}
+      <QueryPanel
+        query={stats}
+        loading="Loading statistics…"
+        error="Could not load statistics"
+        isEmpty={() => shown.length === 0}
+        empty="No executions in this period."
+      >
+        {() => (
+          <>
+            <ModulesTable modules={shown} />
+            <section className="panel" aria-labelledby="per-day-heading">
+              <h2 id="per-day-heading">Per day{module ? ` — ${module}` : ''}</h2>
+              <PerDayChart days={sumPerDay(shown)} label={`Executions per day over the last ${days} days`} />
+              <PerDayTable days={sumPerDay(shown)} />
+            </section>
+          </>
+        )}
+      </QueryPanel>
     </>
   );
 }
@@ -72,44 +79,26 @@ function ModulesTable({ modules }: { modules: ModuleStats[] }) {
   return (
     <section className="panel" aria-labelledby="modules-heading">
       <h2 id="modules-heading">By module</h2>
-      <div className="table-wrap">
-        <table className="data-table responsive-table">
-          <thead>
-            <tr>
-              <th scope="col">Module</th>
-              <th scope="col">Total</th>
-              {statuses.map((status) => (
-                <th scope="col" key={status}>
-                  {statusLabel(status)}
-                </th>
-              ))}
-              <th scope="col">Success rate</th>
-              <th scope="col">Average</th>
-              <th scope="col">p95</th>
-            </tr>
-          </thead>
-          <tbody>
-            {modules.map((item) => (
-              <tr key={item.module}>
-                <th scope="row" data-label="Module">
-                  {item.module || '(none)'}
-                </th>
-                <td data-label="Total">{item.total}</td>
-                {statuses.map((status) => (
-                  <td key={status} data-label={statusLabel(status)}>
-                    {item.counts[status] ?? 0}
-                  </td>
-                ))}
-                <td data-label="Success rate">
-                  {item.success_rate === null ? '—' : formatPercent(item.success_rate * 100, 1)}
-                </td>
-                <td data-label="Average">{formatDuration(item.avg_duration)}</td>
-                <td data-label="p95">{formatDuration(item.p95_duration)}</td>
-              </tr>
+      <DataTable columns={['Module', 'Total', ...statuses.map(statusLabel), 'Success rate', 'Average', 'p95']}>
+        {modules.map((item) => (
+          <tr key={item.module}>
+            <th scope="row" data-label="Module">
+              {item.module || '(none)'}
+            </th>
+            <td data-label="Total">{item.total}</td>
+            {statuses.map((status) => (
+              <td key={status} data-label={statusLabel(status)}>
+                {item.counts[status] ?? 0}
+              </td>
             ))}
-          </tbody>
-        </table>
-      </div>
+            <td data-label="Success rate">
+              {item.success_rate === null ? '—' : formatPercent(item.success_rate * 100, 1)}
+            </td>
+            <td data-label="Average">{formatDuration(item.avg_duration)}</td>
+            <td data-label="p95">{formatDuration(item.p95_duration)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

@@ -1,3 +1,6 @@
+// features/tasks/api/: the execution list, its CSV export and cancel (an execution's detail, logs
+// and launch are shared, in lib/executions).
+
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api, type QueryParams } from '@/lib/api-client';

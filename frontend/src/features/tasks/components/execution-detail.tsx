@@ -1,16 +1,17 @@
-import { useId, useState, type ReactNode } from 'react';
+import { useId, useState } from 'react';
 import { Link } from 'react-router';
 
 import { LogPanel } from '@/components/log-panel/log-panel';
 import { ExecutionProgress } from '@/components/task-progress/execution-progress';
-import { useTaskProgress } from '@/components/task-progress/use-task-progress';
 import { Alert } from '@/components/ui/alert';
+import { Facts, type Fact } from '@/components/ui/facts';
 import { Loading } from '@/components/ui/loading';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { StepChecklist } from '@/components/ui/step-checklist';
 import { ApiError } from '@/lib/api-client';
+import { stepStates } from '@/lib/executions/steps';
+import { useTaskProgress } from '@/lib/executions/use-task-progress';
 import { formatDateTime, formatDuration } from '@/lib/format';
-import { stepStates } from '@/lib/steps';
 import type { Execution } from '@/types/api';
 
 import { CancelButton } from './cancel-button';
@@ -103,7 +104,7 @@ function JsonBlock({ value }: { value: unknown }) {
 
 function ExecutionFacts({ execution }: { execution: Execution }) {
   const headingId = useId();
-  const facts: [string, ReactNode][] = [
+  const facts: Fact[] = [
     ['Execution', `#${execution.id}`],
     ['Celery task id', <code key="task">{execution.task_id}</code>],
     ['Task name', execution.name],
@@ -124,14 +125,7 @@ function ExecutionFacts({ execution }: { execution: Execution }) {
   return (
     <section className="panel" aria-labelledby={headingId}>
       <h2 id={headingId}>Details</h2>
-      <dl className="facts">
-        {facts.map(([term, value]) => (
-          <div key={term} className="fact">
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={facts} />
     </section>
   );
 }

@@ -1,11 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
-
-import { statusLabel } from '@/lib/status';
+import { TextFilter } from '@/components/ui/text-filter';
+import { statusLabel } from '@/lib/executions/status';
 import { EXECUTION_STATUSES } from '@/types/api';
 
 import type { MonitorFilters } from '../hooks/use-execution-filters';
-
-const SEARCH_DEBOUNCE_MS = 300;
 
 type ExecutionFiltersProps = {
   filters: MonitorFilters;
@@ -13,9 +10,6 @@ type ExecutionFiltersProps = {
 };
 
 export function ExecutionFilters({ filters, onChange }: ExecutionFiltersProps) {
-  const search = useDebouncedInput(filters.search, (value) => onChange({ search: value }));
-  const module = useDebouncedInput(filters.module, (value) => onChange({ module: value }));
-
   return (
     <form className="filters" role="search" aria-label="Filter tasks" onSubmit={(event) => event.preventDefault()}>
       <div className="field">
@@ -33,46 +27,21 @@ export function ExecutionFilters({ filters, onChange }: ExecutionFiltersProps) {
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor="filter-module">Module</label>
-        <input
-          id="filter-module"
-          type="text"
-          placeholder="deploy, edi…"
-          value={module.value}
-          onChange={(event) => module.setValue(event.target.value)}
-        />
-      </div>
-      <div className="field field-grow">
-        <label htmlFor="filter-search">Search</label>
-        <input
-          id="filter-search"
-          type="search"
-          placeholder="Title, name, message or task id"
-          value={search.value}
-          onChange={(event) => search.setValue(event.target.value)}
-        />
-      </div>
+      <TextFilter
+        label="Module"
+        type="text"
+        placeholder="deploy, edi…"
+        value={filters.module}
+        onCommit={(value) => onChange({ module: value })}
+      />
+      <TextFilter
+        label="Search"
+        type="search"
+        placeholder="Title, name, message or task id"
+        grow
+        value={filters.search}
+        onCommit={(value) => onChange({ search: value })}
+      />
     </form>
   );
-}
-
-/** A text input that reports its value once typing pauses, and follows outside changes. */
-function useDebouncedInput(external: string, commit: (value: string) => void) {
-  const [value, setValue] = useState(external);
-  const [lastExternal, setLastExternal] = useState(external);
-  if (external !== lastExternal) {
-    setLastExternal(external);
-    setValue(external);
-  }
-  const latestCommit = useRef(commit);
-  useEffect(() => {
-    latestCommit.current = commit;
-  });
-  useEffect(() => {
-    if (value === external) return;
-    const timer = setTimeout(() => latestCommit.current(value), SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [value, external]);
-  return { value, setValue };
 }

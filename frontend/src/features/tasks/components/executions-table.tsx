@@ -1,11 +1,12 @@
 import { Link } from 'react-router';
 
-import { ProgressBar } from '@/components/ui/progress-bar';
+import { ExecutionProgressRow } from '@/components/task-progress/execution-progress';
+import { DataTable, type Column } from '@/components/ui/data-table';
+import type { PaginationProps } from '@/components/ui/pagination';
 import { StatusBadge } from '@/components/ui/status-badge';
-import { formatDateTime, formatDuration, formatPercent, secondsSince } from '@/lib/format';
-import { progressMessage } from '@/lib/progress';
-import { progressTone } from '@/lib/status';
-import { useNow } from '@/lib/use-now';
+import { progressMessage } from '@/lib/executions/progress';
+import { formatDateTime, formatDuration, secondsSince } from '@/lib/format';
+import { useNow } from '@/hooks/use-now';
 import type { Execution } from '@/types/api';
 
 import { CancelButton } from './cancel-button';
@@ -15,38 +16,31 @@ type ExecutionsTableProps = {
   executions: Execution[];
   showUser: boolean;
   caption: string;
+  pagination?: PaginationProps;
 };
 
+function columns(showUser: boolean): Column[] {
+  return [
+    'Task',
+    ...(showUser ? ['User'] : []),
+    'Status',
+    { label: 'Progress', className: 'col-progress' },
+    'ETA',
+    'Duration',
+    'Created',
+    { label: 'Actions', hidden: true },
+  ];
+}
+
 /** One row per execution; on a phone each row becomes a card (see .responsive-table). */
-export function ExecutionsTable({ executions, showUser, caption }: ExecutionsTableProps) {
+export function ExecutionsTable({ executions, showUser, caption, pagination }: ExecutionsTableProps) {
   const now = useNow(1000, executions.some((execution) => execution.is_active));
   return (
-    <div className="table-wrap">
-      <table className="data-table responsive-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
-            {showUser && <th scope="col">User</th>}
-            <th scope="col">Status</th>
-            <th scope="col" className="col-progress">
-              Progress
-            </th>
-            <th scope="col">ETA</th>
-            <th scope="col">Duration</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {executions.map((execution) => (
-            <ExecutionRow key={execution.id} execution={execution} showUser={showUser} now={now} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={columns(showUser)} pagination={pagination}>
+      {executions.map((execution) => (
+        <ExecutionRow key={execution.id} execution={execution} showUser={showUser} now={now} />
+      ))}
+    </DataTable>
   );
 }
 
@@ -69,15 +63,7 @@ function ExecutionRow({ execution, showUser, now }: { execution: Execution; show
         {execution.attempt > 1 && <div className="muted small">attempt {execution.attempt}</div>}
       </td>
       <td data-label="Progress" className="col-progress">
-        <div className="progress-row">
-          <ProgressBar
-            value={execution.progress}
-            label={`${label} progress`}
-            tone={progressTone(execution.status)}
-            animated={execution.is_active}
-          />
-          <span className="progress-percent">{formatPercent(execution.progress)}</span>
-        </div>
+        <ExecutionProgressRow execution={execution} label={label} />
         <div className="small progress-message">{progressMessage(execution)}</div>
         {execution.total_items > 0 && (
           <div className="muted small">

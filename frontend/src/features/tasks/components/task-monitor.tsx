@@ -1,8 +1,9 @@
+// features/tasks/components/: the task monitor, an execution's page, and their table, filters and
+// buttons.
+
 import { useId } from 'react';
 
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
-import { Pagination } from '@/components/ui/pagination';
+import { QueryPanel } from '@/components/ui/query-panel';
 
 import { executionsExportUrl } from '../api/export-executions';
 import { useExecutions } from '../api/get-executions';
@@ -54,39 +55,33 @@ export function TaskMonitor({ user }: TaskMonitorProps) {
             </span>
           )}
         </div>
-        {executions.isPending && <Loading label="Loading tasks…" />}
-        {executions.isError && (
-          <Alert
-            action={
-              <button type="button" className="button" onClick={() => void executions.refetch()}>
-                Retry
-              </button>
-            }
-          >
-            Could not load tasks: {executions.error.message}
-          </Alert>
-        )}
-        {executions.data && executions.data.results.length === 0 && (
-          <p className="empty-state">
-            {filtered ? 'No task matches these filters.' : 'No tasks yet. Launch one from Templates or Deploy.'}
-          </p>
-        )}
-        {executions.data && executions.data.results.length > 0 && (
-          <ExecutionsTable
-            executions={executions.data.results}
-            showUser={showUser}
-            caption={showUser ? 'All executions' : 'My executions'}
-          />
-        )}
-        {executions.data && (
-          <Pagination
-            page={filters.page}
-            pageSize={PAGE_SIZE}
-            count={executions.data.count}
-            onPageChange={(page) => setFilters({ page })}
-            label="Tasks pages"
-          />
-        )}
+        <QueryPanel
+          query={executions}
+          loading="Loading tasks…"
+          error="Could not load tasks"
+          errorAction={
+            <button type="button" className="button" onClick={() => void executions.refetch()}>
+              Retry
+            </button>
+          }
+          isEmpty={(page) => page.results.length === 0}
+          empty={filtered ? 'No task matches these filters.' : 'No tasks yet. Launch one from Templates or Deploy.'}
+        >
+          {(page) => (
+            <ExecutionsTable
+              executions={page.results}
+              showUser={showUser}
+              caption={showUser ? 'All executions' : 'My executions'}
+              pagination={{
+                page: filters.page,
+                pageSize: PAGE_SIZE,
+                count: page.count,
+                onPageChange: (next) => setFilters({ page: next }),
+                label: 'Tasks pages',
+              }}
+            />
+          )}
+        </QueryPanel>
       </section>
     </>
   );

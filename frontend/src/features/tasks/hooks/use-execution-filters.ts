@@ -1,3 +1,5 @@
+// features/tasks/hooks/: the monitor's filters, kept in the URL.
+
 import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 

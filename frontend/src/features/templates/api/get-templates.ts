@@ -1,3 +1,5 @@
+// features/templates/api/: the templates endpoint (launching one is shared, in lib/executions).
+
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api } from '@/lib/api-client';

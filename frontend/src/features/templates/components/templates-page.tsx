@@ -1,8 +1,10 @@
+// features/templates/components/: the /templates page and the launch form built from a template's
+// schema.
+
 import { useId, useState } from 'react';
 
 import { TaskProgress } from '@/components/task-progress/task-progress';
-import { Alert } from '@/components/ui/alert';
-import { Loading } from '@/components/ui/loading';
+import { QueryPanel } from '@/components/ui/query-panel';
 import type { Execution } from '@/types/api';
 
 import { useTemplates, type TaskTemplate } from '../api/get-templates';
@@ -15,12 +17,21 @@ export function TemplatesPage() {
   return (
     <>
       <h1 className="page-title">Templates</h1>
-      {templates.isPending && <Loading label="Loading templates…" />}
-      {templates.isError && <Alert>Could not load templates: {templates.error.message}</Alert>}
-      {templates.data?.results.length === 0 && <p className="empty-state">No templates yet.</p>}
-      <div className="card-list">
-        {templates.data?.results.map((template) => <TemplateCard key={template.id} template={template} />)}
-      </div>
+      <QueryPanel
+        query={templates}
+        loading="Loading templates…"
+        error="Could not load templates"
+        isEmpty={(data) => data.results.length === 0}
+        empty="No templates yet."
+      >
+        {(data) => (
+          <div className="card-list">
+            {data.results.map((template) => (
+              <TemplateCard key={template.id} template={template} />
+            ))}
+          </div>
+        )}
+      </QueryPanel>
     </>
   );
 }

@@ -1,3 +1,5 @@
+// features/workers/api/: the workers, Flower and worker-action endpoints, one module per call.
+
 /**
  * GET /api/tasks/workers/ (staff). The shape is being finalised on the backend (issue 5):
  * this file is the one place that reads it, tolerant of the variants listed below.

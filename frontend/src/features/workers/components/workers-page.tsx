@@ -1,8 +1,12 @@
+// features/workers/components/: the /workers page.
+
 import { useState } from 'react';
 
 import { Alert } from '@/components/ui/alert';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { Loading } from '@/components/ui/loading';
+import { DataTable, type Column } from '@/components/ui/data-table';
+import { Facts, type Fact } from '@/components/ui/facts';
+import { QueryPanel } from '@/components/ui/query-panel';
 import { ApiError } from '@/lib/api-client';
 import { formatRelative } from '@/lib/format';
 import { toast } from '@/lib/toast';
@@ -60,16 +64,21 @@ export function WorkersPage() {
       {flower.data && <FlowerSummary version={flower.data.version} totals={flower.data.totals} />}
       <section className="panel" aria-labelledby="workers-heading">
         <h2 id="workers-heading">Workers</h2>
-        {workers.isPending && <Loading label="Loading workers…" />}
-        {workers.isError && <Alert>Could not load workers: {workers.error.message}</Alert>}
-        {workers.data?.workers.length === 0 && <p className="empty-state">No worker answered.</p>}
-        {workers.data && workers.data.workers.length > 0 && (
-          <WorkersTable
-            workers={workers.data.workers}
-            actionsDisabled={flowerDown || action.isPending}
-            onAction={(worker, kind) => setPending({ worker, action: kind })}
-          />
-        )}
+        <QueryPanel
+          query={workers}
+          loading="Loading workers…"
+          error="Could not load workers"
+          isEmpty={(data) => data.workers.length === 0}
+          empty="No worker answered."
+        >
+          {(data) => (
+            <WorkersTable
+              workers={data.workers}
+              actionsDisabled={flowerDown || action.isPending}
+              onAction={(worker, kind) => setPending({ worker, action: kind })}
+            />
+          )}
+        </QueryPanel>
       </section>
       <ConfirmDialog
         open={pending !== null}
@@ -92,21 +101,13 @@ export function WorkersPage() {
 }
 
 function FlowerSummary({ version, totals }: { version: string | null; totals: Record<string, number | string> }) {
-  const entries = Object.entries(totals);
+  const facts: Fact[] = [
+    ['Flower version', version ?? '—'],
+    ...Object.entries(totals).map(([key, value]): Fact => [key.replaceAll('_', ' '), value]),
+  ];
   return (
     <section className="panel" aria-label="Flower">
-      <dl className="facts">
-        <div className="fact">
-          <dt>Flower version</dt>
-          <dd>{version ?? '—'}</dd>
-        </div>
-        {entries.map(([key, value]) => (
-          <div className="fact" key={key}>
-            <dt>{key.replaceAll('_', ' ')}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={facts} />
     </section>
   );
 }
@@ -117,65 +118,57 @@ type WorkersTableProps = {
   onAction: (worker: string, action: WorkerAction) => void;
 };
 
+const WORKER_COLUMNS: Column[] = [
+  'Worker',
+  'Status',
+  'Active',
+  'Processed',
+  'Failed',
+  'Load',
+  'Pool',
+  'Queues',
+  'Heartbeat',
+  { label: 'Actions', hidden: true },
+];
+
 function WorkersTable({ workers, actionsDisabled, onAction }: WorkersTableProps) {
   return (
-    <div className="table-wrap">
-      <table className="data-table responsive-table">
-        <caption className="visually-hidden">Celery workers</caption>
-        <thead>
-          <tr>
-            <th scope="col">Worker</th>
-            <th scope="col">Status</th>
-            <th scope="col">Active</th>
-            <th scope="col">Processed</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Load</th>
-            <th scope="col">Pool</th>
-            <th scope="col">Queues</th>
-            <th scope="col">Heartbeat</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {workers.map((worker) => (
-            <tr key={worker.name}>
-              <th scope="row" data-label="Worker" className="break-all">
-                {worker.name}
-              </th>
-              <td data-label="Status">
-                <span className={`badge ${worker.online ? 'badge-ok' : 'badge-warn'}`}>
-                  {worker.online ? 'online' : 'offline'}
-                </span>
-              </td>
-              <td data-label="Active">{worker.active ?? '—'}</td>
-              <td data-label="Processed">{worker.processed ?? '—'}</td>
-              <td data-label="Failed">{worker.failed ?? '—'}</td>
-              <td data-label="Load">{worker.load.length ? worker.load.map((value) => value.toFixed(2)).join(' / ') : '—'}</td>
-              <td data-label="Pool">{worker.poolSize ?? '—'}</td>
-              <td data-label="Queues">{worker.queues.join(', ') || '—'}</td>
-              <td data-label="Heartbeat">{worker.lastHeartbeat ? formatRelative(worker.lastHeartbeat) : '—'}</td>
-              <td data-label="Actions" className="row-actions">
-                <div>
-                  {(Object.keys(WORKER_ACTIONS) as WorkerAction[]).map((kind) => (
-                    <button
-                      key={kind}
-                      type="button"
-                      className={`button button-small${WORKER_ACTIONS[kind].danger ? ' button-danger-outline' : ''}`}
-                      disabled={actionsDisabled || !worker.online}
-                      aria-label={`${WORKER_ACTIONS[kind].label} ${worker.name}`}
-                      onClick={() => onAction(worker.name, kind)}
-                    >
-                      {WORKER_ACTIONS[kind].label}
-                    </button>
-                  ))}
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Celery workers" columns={WORKER_COLUMNS}>
+      {workers.map((worker) => (
+        <tr key={worker.name}>
+          <th scope="row" data-label="Worker" className="break-all">
+            {worker.name}
+          </th>
+          <td data-label="Status">
+            <span className={`badge ${worker.online ? 'badge-ok' : 'badge-warn'}`}>
+              {worker.online ? 'online' : 'offline'}
+            </span>
+          </td>
+          <td data-label="Active">{worker.active ?? '—'}</td>
+          <td data-label="Processed">{worker.processed ?? '—'}</td>
+          <td data-label="Failed">{worker.failed ?? '—'}</td>
+          <td data-label="Load">{worker.load.length ? worker.load.map((value) => value.toFixed(2)).join(' / ') : '—'}</td>
+          <td data-label="Pool">{worker.poolSize ?? '—'}</td>
+          <td data-label="Queues">{worker.queues.join(', ') || '—'}</td>
+          <td data-label="Heartbeat">{worker.lastHeartbeat ? formatRelative(worker.lastHeartbeat) : '—'}</td>
+          <td data-label="Actions" className="row-actions">
+            <div>
+              {(Object.keys(WORKER_ACTIONS) as WorkerAction[]).map((kind) => (
+                <button
+                  key={kind}
+                  type="button"
+                  className={`button button-small${WORKER_ACTIONS[kind].danger ? ' button-danger-outline' : ''}`}
+                  disabled={actionsDisabled || !worker.online}
+                  aria-label={`${WORKER_ACTIONS[kind].label} ${worker.name}`}
+                  onClick={() => onAction(worker.name, kind)}
+                >
+                  {WORKER_ACTIONS[kind].label}
+                </button>
+              ))}
+            </div>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -1,9 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 
-import { getExecutionQueryOptions } from '@/lib/executions/get-execution';
+import { useLatest } from '@/hooks/use-latest';
 import { useLiveClient, useWatchExecution } from '@/lib/live/live-context';
 import type { Execution } from '@/types/api';
+
+import { getExecutionQueryOptions } from './get-execution';
 
 /** The error given to `onError` when the task itself ended badly (failed or cancelled). */
 export class TaskFailedError extends Error {
@@ -69,10 +71,7 @@ function useProgressCallbacks(
   error: Error | null,
   callbacks: TaskProgressCallbacks,
 ) {
-  const latest = useRef(callbacks);
-  useEffect(() => {
-    latest.current = callbacks;
-  });
+  const latest = useLatest(callbacks);
   const seen = useRef({ id, started: false, finished: false, seq: -1, failed: false });
 
   useEffect(() => {
@@ -93,11 +92,11 @@ function useProgressCallbacks(
       if (execution.status === 'SUCCESS') onComplete?.(execution);
       else onError?.(new TaskFailedError(execution), execution);
     }
-  }, [id, execution]);
+  }, [id, execution, latest]);
 
   useEffect(() => {
     if (!error || seen.current.failed) return;
     seen.current.failed = true;
     latest.current.onError?.(error);
-  }, [error]);
+  }, [error, latest]);
 }
