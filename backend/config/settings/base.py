@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url
 
 env = Env()
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "channels",
+    "axes",
     "task_manager",
     "cluster",
     "deploy",
@@ -42,6 +45,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: turns a lockout flagged during the view into a 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes sees every authenticate() first and refuses it while its client is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,6 +134,25 @@ CACHES = {
         "KEY_PREFIX": "taskpulse",
     },
 }
+
+# --- Login lockout (django-axes): the login and token endpoints, and the Django admin's ---
+# The Nth failed login in a row from one client address, or for one username, locks both
+# out for the window; every attempt then, the right password too, answers 429 with
+# Retry-After. Counted in the shared cache (Redis), so every web process counts together.
+TASKPULSE_LOGIN_FAILURES = env.integer("TASKPULSE_LOGIN_FAILURES", default=5, minimum=1,
+                                       maximum=1000)  # fmt: skip
+TASKPULSE_LOGIN_LOCKOUT_SECONDS = env.integer(
+    "TASKPULSE_LOGIN_LOCKOUT_SECONDS", default=900, minimum=1, maximum=7 * 24 * 3600
+)
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # no database write per attempt
+AXES_FAILURE_LIMIT = TASKPULSE_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=TASKPULSE_LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one locks
+# A fixed window: attempts during a lockout neither count nor extend it, so Retry-After holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "task_manager.api.auth.lockout_response"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names the username and the address
 
 # --- Celery (read by config.celery with namespace CELERY) ---------------------------------
 TASKPULSE_LONGEST_TASK_SECONDS = env.integer(
