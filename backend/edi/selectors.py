@@ -55,7 +55,7 @@ def import_files(*, batch: Import) -> QuerySet[ImportFile]:
 
 def invoice_visible_to(*, user: User) -> QuerySet[Invoice]:
     queryset = Invoice.objects.select_related("supplier", "batch", "source_file")
-    return queryset if is_staff(user) else queryset.filter(batch__user_id=user.pk)
+    return queryset if is_staff(user) else queryset.filter(owner_id=user.pk)
 
 
 def invoice_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Invoice]:

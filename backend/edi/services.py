@@ -137,8 +137,8 @@ def _store_file(batch: Import, index: int, file: File, stored: list[str]) -> Imp
         size += len(chunk)
     name = default_storage.save(f"edi/{batch.job_id}/{index:04d}-{_storage_name(file.name)}", file)
     stored.append(name)
-    return ImportFile(batch=batch, name=display_name(file.name)[:255], stored_name=name,
-                      size=size, sha256=digest.hexdigest())  # fmt: skip
+    return ImportFile(batch=batch, owner_id=batch.user_id, name=display_name(file.name)[:255],
+                      stored_name=name, size=size, sha256=digest.hexdigest())  # fmt: skip
 
 
 def _storage_name(name: str | None) -> str:

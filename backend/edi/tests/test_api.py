@@ -3,6 +3,8 @@ per-file results, invoices with search and filters, visibility, and query counts
 
 from __future__ import annotations
 
+import json
+import random
 import uuid
 from typing import Any
 
@@ -12,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from edi import invoices, services, testdata
-from edi.models import Import, ImportFile, Invoice
+from edi.models import Import, ImportFile, Invoice, Supplier
 from edi.tests.conftest import import_now
 from task_manager.models import TaskExecution
 
@@ -180,6 +182,39 @@ def test_other_users_imports_are_404s_and_staff_sees_them(
     assert api.get(f"{IMPORTS}not-a-uuid/").json() == {"detail": "Not found."}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_another_users_files_and_invoices_never_show_in_an_import(
+    user: User, other_user: User, inline: list[int]
+) -> None:
+    """Deduplication is per user: bob importing alice's bytes, or alice's invoices in other
+    bytes, gets a plain import, with nothing of hers (name, job, supplier) in it."""
+    first, second = (testdata.random_invoice(random.Random(n), f"INV-{n}") for n in (7, 8))
+    alices = [testdata.EdiFile(f"alice-secret-{n}.edi",
+                               testdata.interchange_bytes([spec], reference=f"A{n}"), 1)
+              for n, spec in enumerate((first, second))]  # fmt: skip
+    alice_batch = import_now(user, alices)
+    Supplier.objects.filter(owner=user).update(name="Alice's name for it")
+    same_bytes = testdata.EdiFile("mine.edi", alices[0].content, 1)
+    reexport = testdata.EdiFile("b.edi", testdata.interchange_bytes([second], reference="B"), 1)
+
+    bob_batch = import_now(other_user, [same_bytes, reexport])
+
+    bob = client_for(other_user)
+    detail = bob.get(f"{IMPORTS}{bob_batch.job_id}/").json()
+    outcomes = [(f["status"], f["invoices_created"], f["invoices_existing"], f["duplicate_of"],
+                 f["note"]) for f in detail["files"]]  # fmt: skip
+    assert outcomes == [("imported", 1, 0, None, None)] * 2
+    assert (detail["files_imported"], detail["files_duplicate"]) == (2, 0)
+    body = json.dumps(detail).lower()
+    assert "alice" not in body
+    assert str(alice_batch.job_id) not in body
+    invoices = bob.get(INVOICES).json()["results"]
+    assert sorted(i["number"] for i in invoices) == ["INV-7", "INV-8"]
+    assert Invoice.objects.filter(number="INV-7").count() == 2  # one each
+    suppliers = bob.get("/api/edi/suppliers/").json()["results"]
+    assert "Alice's name for it" not in json.dumps(suppliers)
+
+
 @pytest.mark.django_db
 def test_the_import_list_filters_active_ones(api: APIClient, user: User) -> None:
     job_id = upload(api, generated(1)).json()["job_id"]
@@ -213,7 +248,8 @@ def make_invoices(user: User, count: int) -> list[Invoice]:
 
     batch = Import.objects.create(user=user, files_total=count)
     for file in generated(count, 0, seed=43):
-        record = ImportFile.objects.create(batch=batch, name=file.name, stored_name=file.name,
+        record = ImportFile.objects.create(batch=batch, owner=user, name=file.name,
+                                           stored_name=file.name,
                                            size=len(file.content), sha256=file.name)  # fmt: skip
         invoices.store_documents(record, parse_file(file.content, max_bytes=LIMIT))
         record.save()
