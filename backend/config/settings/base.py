@@ -203,6 +203,9 @@ TASKPULSE_UNSENT_GRACE_SECONDS = env.integer("TASKPULSE_UNSENT_GRACE_SECONDS", d
 TASKPULSE_WORKER_LOST_AFTER = env.integer("TASKPULSE_WORKER_LOST_AFTER", default=60)
 TASKPULSE_MAX_REQUEUES = env.integer("TASKPULSE_MAX_REQUEUES", default=3)
 TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, minimum=1)
+# At most this many of a user's launches per module run (queued or running) at once; the
+# others wait their turn, PENDING (task_manager.turns). A module not named, or 0: no limit.
+TASKPULSE_USER_CONCURRENCY = env.counts("TASKPULSE_USER_CONCURRENCY", default={"deploy": 1})
 
 # --- deploy: VM deployments ---------------------------------------------------------------
 # Who runs new deployments: "simulator" (no vCenter needed) or "vsphere" (pyVmomi extra).
