@@ -187,6 +187,7 @@ CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
     "taskpulse-recovery": {"task": "task_manager.recover_executions", "schedule": 60.0},
     "taskpulse-retention": {"task": "task_manager.purge_old_executions", "schedule": 3600.0},
+    "taskpulse-edi-uploads": {"task": "edi.purge_old_uploads", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -237,6 +238,17 @@ TASKPULSE_EDI_MAX_FILE_BYTES = env.integer(
 )
 TASKPULSE_EDI_EXTENSIONS = env.items(
     "TASKPULSE_EDI_EXTENSIONS", default=["edi", "edifact", "edf", "inv", "txt", "dat"]
+)
+# One upload's files in all, and a user's stored copies (files not imported yet), at most
+# this many bytes (else a 413); copies are deleted once read, or after the retention.
+TASKPULSE_EDI_MAX_UPLOAD_BYTES = env.integer(
+    "TASKPULSE_EDI_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024, minimum=1, maximum=2**40
+)
+TASKPULSE_EDI_USER_QUOTA_BYTES = env.integer(
+    "TASKPULSE_EDI_USER_QUOTA_BYTES", default=500 * 1024 * 1024, minimum=1, maximum=2**50
+)
+TASKPULSE_EDI_UPLOAD_RETENTION_HOURS = env.integer(
+    "TASKPULSE_EDI_UPLOAD_RETENTION_HOURS", default=24, minimum=1, maximum=24 * 365
 )
 # One import at a time per user ("user") or for everybody ("global").
 TASKPULSE_EDI_LOCK_SCOPE = env.choice(

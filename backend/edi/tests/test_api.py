@@ -323,7 +323,10 @@ def test_info_tells_the_limits_and_the_running_import(api: APIClient) -> None:
         "max_files": 100, "max_file_bytes": LIMIT,
         "extensions": [".edi", ".edifact", ".edf", ".inv", ".txt", ".dat"],
         "lock_scope": "user", "message_types": {"INVOIC": ["D.96A", "D.01B"]},
-        "running_job_id": None,
+        "running_job_id": None, "max_upload_bytes": 50 * 1024 * 1024,
+        "quota_bytes": 500 * 1024 * 1024, "stored_bytes": 0,
     }  # fmt: skip
-    job_id = upload(api, generated(1)).json()["job_id"]
-    assert api.get("/api/edi/info/").json()["running_job_id"] == job_id
+    files = generated(1)
+    job_id = upload(api, files).json()["job_id"]
+    info = api.get("/api/edi/info/").json()
+    assert (info["running_job_id"], info["stored_bytes"]) == (job_id, len(files[0].content))
