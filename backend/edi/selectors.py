@@ -26,6 +26,10 @@ def import_visible_to(*, user: User) -> QuerySet[Import]:
     return queryset if is_staff(user) else queryset.filter(user_id=user.pk)
 
 
+def import_is_visible(batch: Import, *, user: User) -> bool:
+    return is_staff(user) or batch.user_id == user.pk
+
+
 def with_file_counts(queryset: QuerySet[Import]) -> QuerySet[Import]:
     def count(status: str) -> Count:
         return Count("files", filter=Q(files__status=status))

@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files import File
 from django.db.models import QuerySet
@@ -87,7 +88,8 @@ class ImportListCreateView(ListAPIView):
         try:
             batch = services.import_create(user=request_user(request), files=files)
         except services.ImportRunning as running:
-            return Response(running_data(running.running), status=status.HTTP_409_CONFLICT)
+            body = running_data(running.running, user=request_user(request))
+            return Response(body, status=status.HTTP_409_CONFLICT)
         except uploads.UploadTooLarge as over_quota:
             raise PayloadTooLarge({"files": [str(over_quota)]}) from None
         location = reverse("edi-import-detail", kwargs={"job_id": batch.job_id})
@@ -98,7 +100,13 @@ class ImportListCreateView(ListAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
-def running_data(running: Import) -> dict[str, Any]:
+def running_data(running: Import, *, user: User) -> dict[str, Any]:
+    """The 409's body: the running import, unless it is another user's (global lock scope),
+    which is not named."""
+    if not selectors.import_is_visible(running, user=user):
+        return {"detail": "Another user's import is running (one import at a time for "
+                          "everybody here); try again when it ends.",
+                "job_id": None, "execution_id": None}  # fmt: skip
     return {
         "detail": "An import is already running; wait for it to finish.",
         "job_id": str(running.job_id),
@@ -158,13 +166,16 @@ class EdiInfoView(GenericAPIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="Limits and message types.")})
     def get(self, request: Request) -> Response:
-        running = services.import_running(user=request_user(request))
+        user = request_user(request)
+        running = services.import_running(user=user)
+        if running is not None and not selectors.import_is_visible(running, user=user):
+            running = None  # another user's (global lock scope): not named
         return Response({
             "max_files": settings.TASKPULSE_EDI_MAX_FILES,
             "max_file_bytes": settings.TASKPULSE_EDI_MAX_FILE_BYTES,
             "max_upload_bytes": settings.TASKPULSE_EDI_MAX_UPLOAD_BYTES,
             "quota_bytes": settings.TASKPULSE_EDI_USER_QUOTA_BYTES,
-            "stored_bytes": uploads.stored_bytes(user_id=request_user(request).pk),
+            "stored_bytes": uploads.stored_bytes(user_id=user.pk),
             "extensions": [f".{e.lstrip('.')}" for e in settings.TASKPULSE_EDI_EXTENSIONS],
             "lock_scope": settings.TASKPULSE_EDI_LOCK_SCOPE,
             "message_types": supported(),

@@ -112,6 +112,27 @@ def test_a_second_launch_while_the_first_runs_is_a_409_naming_it(api: APIClient)
 
 
 @pytest.mark.django_db
+def test_with_one_import_for_everybody_another_users_running_one_is_not_named(
+    api: APIClient, other_user: User, staff_user: User, settings
+) -> None:
+    settings.TASKPULSE_EDI_LOCK_SCOPE = "global"
+    first = upload(api, generated(2)).json()
+    bob, staff = client_for(other_user), client_for(staff_user)
+
+    refused = upload(bob, generated(1, seed=41))
+
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "detail": "Another user's import is running (one import at a time for everybody "
+                  "here); try again when it ends.",
+        "job_id": None, "execution_id": None,
+    }  # fmt: skip
+    assert bob.get("/api/edi/info/").json()["running_job_id"] is None
+    assert staff.get("/api/edi/info/").json()["running_job_id"] == first["job_id"]
+    assert upload(staff, generated(1, seed=42)).json()["job_id"] == first["job_id"]
+
+
+@pytest.mark.django_db
 def test_anonymous_callers_are_refused(anonymous_api: APIClient) -> None:
     assert upload(anonymous_api, generated(1)).status_code in (401, 403)
     assert anonymous_api.get(INVOICES).status_code in (401, 403)
