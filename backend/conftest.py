@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import pytest
+import redis
+from django.conf import settings
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_failures() -> None:
+    """Failed logins are counted in Redis (django-axes), shared by every test and process of
+    the run: each test starts with none, so that one test's wrong passwords lock no other."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match="*axes-*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture

@@ -88,6 +88,21 @@ class Env:
             return default
         return [item.strip() for item in raw.split(",") if item.strip()]
 
+    def counts(self, name: str, *, default: dict[str, int]) -> dict[str, int]:
+        """Whole numbers by name, "deploy=1,reports=2" (an empty value: none at all)."""
+        raw = self.environ.get(name)
+        if raw is None:
+            return dict(default)
+        counts = {}
+        for item in (part.strip() for part in raw.split(",")):
+            key, equals, value = item.partition("=")
+            if not item:
+                continue
+            if not equals or not key.strip() or not value.strip().isdigit():
+                raise EnvError(name, f"expected name=number pairs like deploy=1, got {item!r}")
+            counts[key.strip()] = int(value)
+        return counts
+
     def port(self, name: str, *, default: int) -> int:
         return self.integer(name, default=default, minimum=1, maximum=65535)
 

@@ -22,7 +22,9 @@ SIMULATE_LIMITS = {
     "transient_failures": (0, 10),
     "slow_step": (1, TOTAL_STEPS),
 }
-STEP_SECONDS_MAX = 600
+# One step of a simulated deployment at most this long: 8 steps (one 4 times slower) stay
+# within 11 minutes, so no simulated deployment holds a worker process for hours.
+STEP_SECONDS_MAX = 60
 REQUIRED = ["hostname", "vcenter_host", "datacenter", "template", "network",
             "cpu", "memory_gb", "disk_gb"]  # fmt: skip
 DEFAULT_PARAMS = {"cpu": 2, "memory_gb": 4, "disk_gb": 40, "ip_address": ""}

@@ -31,15 +31,16 @@ class InvoiceLineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ("number", "supplier", "issue_date", "currency", "gross_total", "batch")
+    list_display = ("number", "owner", "supplier", "issue_date", "currency", "gross_total",
+                    "batch")  # fmt: skip
     list_filter = ("currency", "directory", "issue_date")
     search_fields = ("number", "supplier__name", "supplier__code")
-    list_select_related = ("supplier", "batch")
+    list_select_related = ("owner", "supplier", "batch")
     raw_id_fields = ("source_file", "batch")
     inlines = [InvoiceLineInline]
 
 
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "vat_number", "country")
+    list_display = ("code", "owner", "name", "vat_number", "country")
     search_fields = ("code", "name", "vat_number")

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
+from edi import uploads
 from edi.invoices import store_documents
 from edi.models import FileStatus, Import, ImportFile
 from edi.parsers import EdiError, ParsedFile, ParseOptions, parse_file
@@ -109,6 +110,7 @@ def _commit_outcome(file_id: int, execution_id: int, outcome: Outcome) -> tuple[
         _store_outcome(record, outcome)
         record.save()
         report(record, child, cancelled=outcome.cancelled)
+        transaction.on_commit(lambda: uploads.stored_discard([record]))  # no task reads it again
     return record, True
 
 

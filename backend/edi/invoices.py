@@ -1,5 +1,8 @@
-"""A parsed file's invoices, stored each once: the same content twice is a duplicate, and
-an invoice a supplier already has (by number) is not stored again."""
+"""A parsed file's invoices, stored each once per user: the same content twice is a
+duplicate, and an invoice the user already has (supplier, number) is not stored again.
+
+Only the file's owner's files and invoices are compared: another user's never make a file
+a duplicate, and nothing of theirs (names, jobs, suppliers' details) shows in the result."""
 
 from __future__ import annotations
 
@@ -36,9 +39,9 @@ def store_documents(record: ImportFile, parsed: ParsedFile) -> None:
 
 
 def _claim_content(record: ImportFile) -> bool:
-    """Mark the file imported; False if a file with the same content already is.
+    """Mark the file imported; False if a file of its owner with the same content already is.
 
-    The unique constraint on imported content decides, also between two workers at once:
+    The unique constraint on an owner's imported content decides, also between two workers:
     the second one waits for the first to commit, then fails here.
     """
     record.status = FileStatus.IMPORTED
@@ -53,7 +56,9 @@ def _claim_content(record: ImportFile) -> bool:
 
 def _mark_duplicate_content(record: ImportFile) -> None:
     original = (
-        ImportFile.objects.filter(sha256=record.sha256, status=FileStatus.IMPORTED)
+        ImportFile.objects.filter(
+            owner_id=record.owner_id, sha256=record.sha256, status=FileStatus.IMPORTED
+        )
         .select_related("batch")
         .first()
     )
@@ -63,14 +68,17 @@ def _mark_duplicate_content(record: ImportFile) -> None:
 
 
 def _store_invoice(record: ImportFile, document: InvoiceDocument) -> bool:
-    """Create the invoice and its lines; False if its supplier already has that number."""
-    supplier = _supplier_for(document.supplier)
-    if Invoice.objects.filter(supplier=supplier, number=document.number).exists():
+    """Create the invoice and its lines; False if the owner has it (supplier, number)."""
+    supplier = _supplier_for(record.owner_id, document.supplier)
+    if Invoice.objects.filter(
+        owner_id=record.owner_id, supplier=supplier, number=document.number
+    ).exists():
         return False
     try:
         with transaction.atomic():
             invoice = Invoice.objects.create(
-                supplier=supplier, source_file=record, batch_id=record.batch_id,
+                owner_id=record.owner_id, supplier=supplier, source_file=record,
+                batch_id=record.batch_id,
                 **_invoice_fields(document),
             )  # fmt: skip
     except IntegrityError:
@@ -79,9 +87,9 @@ def _store_invoice(record: ImportFile, document: InvoiceDocument) -> bool:
     return True
 
 
-def _supplier_for(party: Party) -> Supplier:
+def _supplier_for(owner_id: int, party: Party) -> Supplier:
     supplier, _ = Supplier.objects.get_or_create(
-        code=party.code[:35],
+        owner_id=owner_id, code=party.code[:35],
         defaults={"name": party.name[:175], "vat_number": party.vat_number[:35],
                   "city": party.city[:35], "country": party.country[:3]},
     )  # fmt: skip

@@ -3,6 +3,10 @@
 An Import is one upload of files; its progress is its execution's (task_manager), the
 parent of one child execution per file. An ImportFile ends imported, duplicate or failed
 in the same transaction that stores its invoices, so a redelivered task finds it done.
+
+Everything is the uploading user's own (`owner`): a file's content is imported once per
+user, an invoice (supplier, number) stored once per user, a supplier known per user. What
+another user imported never makes a file of yours a duplicate, nor shows through yours.
 """
 
 from __future__ import annotations
@@ -17,9 +21,15 @@ from task_manager.models import TaskExecution
 
 
 class Supplier(models.Model):
-    """A party NAD+SU names; `code` is its identification (a GLN), else its name."""
+    """A party NAD+SU names, as its user's files describe it; `code` is its identification
+    (a GLN), else its name."""
 
-    code = models.CharField(max_length=35, unique=True)
+    # Null only for suppliers that no invoice named when ownership was introduced.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="edi_suppliers",
+    )  # fmt: skip
+    code = models.CharField(max_length=35)
     name = models.CharField(max_length=175, blank=True)
     vat_number = models.CharField(max_length=35, blank=True)
     city = models.CharField(max_length=35, blank=True)
@@ -28,6 +38,9 @@ class Supplier(models.Model):
 
     class Meta:
         ordering = ["name", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "code"], name="edi_supplier_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name or self.code} ({self.code})"
@@ -76,6 +89,8 @@ class FileStatus(models.TextChoices):
 
 class ImportFile(models.Model):
     batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="files")
+    # The batch's user, here so that the database can keep content unique per user.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=255, help_text="The name it was uploaded with.")
     stored_name = models.CharField(max_length=500, help_text="Its name in default_storage.")
     size = models.PositiveBigIntegerField()
@@ -99,9 +114,11 @@ class ImportFile(models.Model):
     class Meta:
         ordering = ["batch", "id"]
         constraints = [
-            # The same content is imported at most once: a second copy is a duplicate.
+            # A user imports the same content at most once: a second copy is a duplicate.
             models.UniqueConstraint(
-                fields=["sha256"], condition=Q(status="imported"), name="edi_file_imported_once"
+                fields=["owner", "sha256"],
+                condition=Q(status="imported"),
+                name="edi_file_imported_once_per_owner",
             ),
         ]
 
@@ -114,6 +131,11 @@ class ImportFile(models.Model):
 
 
 class Invoice(models.Model):
+    # Null only for invoices whose import was deleted before ownership was introduced.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="edi_invoices",
+    )  # fmt: skip
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(max_length=35)
     document_type = models.CharField(max_length=3, default="380", help_text="BGM 1001: 380...")
@@ -138,7 +160,9 @@ class Invoice(models.Model):
     class Meta:
         ordering = ["-issue_date", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "number"], name="edi_invoice_once"),
+            models.UniqueConstraint(
+                fields=["owner", "supplier", "number"], name="edi_invoice_once_per_owner"
+            ),
         ]
         indexes = [models.Index(fields=["issue_date"], name="edi_invoice_issue_date")]
 

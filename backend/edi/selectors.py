@@ -26,6 +26,10 @@ def import_visible_to(*, user: User) -> QuerySet[Import]:
     return queryset if is_staff(user) else queryset.filter(user_id=user.pk)
 
 
+def import_is_visible(batch: Import, *, user: User) -> bool:
+    return is_staff(user) or batch.user_id == user.pk
+
+
 def with_file_counts(queryset: QuerySet[Import]) -> QuerySet[Import]:
     def count(status: str) -> Count:
         return Count("files", filter=Q(files__status=status))
@@ -55,7 +59,7 @@ def import_files(*, batch: Import) -> QuerySet[ImportFile]:
 
 def invoice_visible_to(*, user: User) -> QuerySet[Invoice]:
     queryset = Invoice.objects.select_related("supplier", "batch", "source_file")
-    return queryset if is_staff(user) else queryset.filter(batch__user_id=user.pk)
+    return queryset if is_staff(user) else queryset.filter(owner_id=user.pk)
 
 
 def invoice_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Invoice]:

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from edi import uploads
 from edi.models import (
     FileStatus,
     Import,
@@ -98,6 +99,7 @@ def import_create(*, user: User, files: Sequence[File]) -> Import:
             running = import_running(user=user, lock=True)
             if running is not None:
                 raise ImportRunning(running)
+            uploads.quota_check(user_id=user.pk, incoming=uploads.upload_bytes(files))
             batch = Import.objects.create(user=user, files_total=len(files))
             records = [_store_file(batch, n, file, stored) for n, file in enumerate(files, 1)]
             ImportFile.objects.bulk_create(records)
@@ -137,8 +139,8 @@ def _store_file(batch: Import, index: int, file: File, stored: list[str]) -> Imp
         size += len(chunk)
     name = default_storage.save(f"edi/{batch.job_id}/{index:04d}-{_storage_name(file.name)}", file)
     stored.append(name)
-    return ImportFile(batch=batch, name=display_name(file.name)[:255], stored_name=name,
-                      size=size, sha256=digest.hexdigest())  # fmt: skip
+    return ImportFile(batch=batch, owner_id=batch.user_id, name=display_name(file.name)[:255],
+                      stored_name=name, size=size, sha256=digest.hexdigest())  # fmt: skip
 
 
 def _storage_name(name: str | None) -> str:
@@ -197,4 +199,6 @@ def files_sync_from_execution(*, execution: TaskExecution) -> int:
         pending = pending.filter(batch__execution=execution)
     else:
         return 0
+    unread = list(pending.only("pk", "stored_name"))
+    transaction.on_commit(lambda: uploads.stored_discard(unread))
     return pending.update(**fields)

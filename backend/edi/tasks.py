@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.db import OperationalError
 
-from edi import file_import, services
+from edi import file_import, services, uploads
 from task_manager.models import WorkerLostPolicy
 from task_manager.tracking import ProgressReporter, track_task
 
@@ -37,3 +37,9 @@ def import_files(self: Any, import_id: int, *, progress: ProgressReporter) -> di
 def import_file(self: Any, file_id: int, *, progress: ProgressReporter) -> dict[str, Any]:
     """Parse one file and store its invoices; safe to run again (a re-queue after a crash)."""
     return file_import.import_file_run(file_id=file_id, execution_id=progress.execution_id)
+
+
+@shared_task(name="edi.purge_old_uploads", ignore_result=True)
+def purge_old_uploads() -> int:
+    """Retention (beat, hourly): stored uploads no task will read."""
+    return uploads.uploads_purge()

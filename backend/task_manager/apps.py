@@ -7,3 +7,7 @@ class TaskManagerConfig(AppConfig):
 
     def ready(self) -> None:
         from task_manager import signals  # noqa: F401 - connects the Celery signal receivers
+        from task_manager.hooks import on_execution_finished
+        from task_manager.launching import execution_pass_turn
+
+        on_execution_finished(execution_pass_turn)

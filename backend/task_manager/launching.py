@@ -2,12 +2,14 @@
 
 A launch creates the execution first and sends its message once the transaction commits;
 if the broker is down the execution stays PENDING, unsent, and recovery sends it later. A
+launch beyond its user's turns waits, unsent, until an earlier one ends (task_manager.turns). A
 cancel is cooperative first (a queued task is revoked and never starts; a running one stops
 at its next report), then, for staff past a grace period, a forced terminate.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import Any
@@ -20,6 +22,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery import app as celery_app
+from task_manager import turns
 from task_manager.lifecycle import finish_locked, tracking_info
 from task_manager.models import ExecutionStatus, TaskExecution, TaskTemplate
 from task_manager.writes import announce_created, execution_lock, execution_set_status
@@ -59,17 +62,55 @@ def execution_launch(
     """
     task_name = task if isinstance(task, str) else task.name
     info = tracking_info(task_name)
-    execution = TaskExecution.objects.create(
-        task_id=uuid(), task_name=task_name, name=info.get("name", task_name),
-        module=info.get("module") or task_name.split(".", 1)[0],
-        title=title or info.get("title", ""), user=user, template=template, parent=parent,
-        params=params,
-        args=list(args or []), kwargs=dict(kwargs or {}),
-        queue=(options or {}).get("queue", ""), message="Queued",
-    )  # fmt: skip
+    module = info.get("module") or task_name.split(".", 1)[0]
+    with transaction.atomic():
+        wait = _wait_reason(user, module, parent)
+        execution = TaskExecution.objects.create(
+            task_id=uuid(), task_name=task_name, name=info.get("name", task_name),
+            module=module, title=title or info.get("title", ""), user=user, template=template,
+            parent=parent, params=params, args=list(args or []), kwargs=dict(kwargs or {}),
+            queue=(options or {}).get("queue", ""), message=wait or turns.ADMITTED_MESSAGE,
+            admitted_at=None if wait else timezone.now(),
+        )  # fmt: skip
     transaction.on_commit(lambda: announce_created(execution))
-    transaction.on_commit(lambda: execution_send(execution.pk, options or {}))
+    if wait is None:
+        transaction.on_commit(lambda: execution_send(execution.pk, options or {}))
     return execution
+
+
+def _wait_reason(user: User | None, module: str, parent: TaskExecution | None) -> str | None:
+    user_id = user.pk if user is not None else None
+    parent_id = parent.pk if parent is not None else None
+    if not turns.takes_turns(user_id=user_id, module=module, parent_id=parent_id):
+        return None
+    assert user_id is not None
+    return turns.wait_reason(user_id=user_id, module=module)
+
+
+def execution_pass_turn(execution: TaskExecution) -> None:
+    """Finished hook: an execution that held a turn passes it to the user's oldest waiting
+    launches of its module, sent once the end commits."""
+    if execution.admitted_at is None or execution.user_id is None:
+        return  # it waited and never ran (cancelled): it held no turn
+    if turns.takes_turns(user_id=execution.user_id, module=execution.module,
+                         parent_id=execution.parent_id):  # fmt: skip
+        _send_on_commit(turns.admit_waiting(user_id=execution.user_id, module=execution.module))
+
+
+def executions_admit_waiting() -> int:
+    """Recovery: admit what waits while a turn is free (a lost end, a changed setting)."""
+    admitted = 0
+    for user_id, module in turns.waiting_groups():
+        with transaction.atomic():
+            chosen = turns.admit_waiting(user_id=user_id, module=module)
+            _send_on_commit(chosen)
+        admitted += len(chosen)
+    return admitted
+
+
+def _send_on_commit(executions: list[TaskExecution]) -> None:
+    for execution in executions:
+        transaction.on_commit(functools.partial(execution_send, execution.pk))
 
 
 def execution_send(execution_id: int, options: dict[str, Any] | None = None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class ExecutionStatus(models.TextChoices):
@@ -111,6 +112,9 @@ class TaskExecution(models.Model):
     kwargs = models.JSONField(default=dict, blank=True)
     queue = models.CharField(max_length=120, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When it was let through its user's cap (task_manager.turns): at creation, or when an
+    # earlier execution ended. Empty while it waits for its turn (PENDING, never sent).
+    admitted_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     requeue_count = models.PositiveSmallIntegerField(default=0)
 
     worker = models.CharField(max_length=255, blank=True)

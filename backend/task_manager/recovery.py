@@ -6,6 +6,8 @@
 - PENDING past its timeout: FAILURE ("Timeout").
 - STARTED or PROGRESS on a worker that no longer answers: re-queued or FAILURE
   ("Worker lost"), as the template says.
+- Waiting for a turn (task_manager.turns): left alone, its age counting from its admission;
+  admitted when a turn is free but no end passed it on.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class RecoveryReport:
     sent: int = 0
     requeued: int = 0
     failed: int = 0
+    admitted: int = 0
 
 
 def max_requeues(execution: TaskExecution) -> int:
@@ -71,21 +74,25 @@ def recover(now: datetime | None = None, broker: Broker | None = None) -> Recove
     now = now or timezone.now()
     broker = broker or RedisBroker()
     report = RecoveryReport()
+    report.admitted = launching.executions_admit_waiting()
     recover_pending(now, broker, report)
     workers = live_workers()
     if workers is not None:
         recover_running(now, broker, workers, report)
-    if report.sent or report.requeued or report.failed:
+    if report.sent or report.requeued or report.failed or report.admitted:
         logger.info("recovery: %s", report)
     return report
 
 
 def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> None:
-    pending = list(TaskExecution.objects.filter(status=S.PENDING).select_related("template"))
+    pending = list(
+        TaskExecution.objects.filter(status=S.PENDING, admitted_at__isnull=False)
+        .select_related("template")
+    )  # fmt: skip
     stale = []
     for execution in pending:
         requeue_after, timeout = pending_thresholds(execution)
-        age = (now - execution.created_at).total_seconds()
+        age = (now - (execution.admitted_at or execution.created_at)).total_seconds()
         if age > timeout:
             fail(execution, f"Timeout: not started within {timeout}s")
             report.failed += 1

@@ -27,7 +27,8 @@ from task_manager.tracking import TaskCancelled
 logger = logging.getLogger(__name__)
 
 # Internal periodic jobs are not user work: they get no execution row.
-UNTRACKED_PREFIXES = ("celery.", "task_manager.recover_executions", "task_manager.purge_old")
+UNTRACKED_PREFIXES = ("celery.", "task_manager.recover_executions", "task_manager.purge_old",
+                      "edi.purge_old")  # fmt: skip
 USER_HEADER = "taskpulse_user_id"
 
 

@@ -32,6 +32,13 @@ def first_message(errors: Any) -> str:
     return str(errors) or "Invalid input."
 
 
+class PayloadTooLarge(ValidationError):
+    """413 in the shape of invalid input: {"detail", "errors": {field: [messages]}}."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url
 
 env = Env()
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "channels",
+    "axes",
     "task_manager",
     "cluster",
     "deploy",
@@ -42,6 +45,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: turns a lockout flagged during the view into a 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes sees every authenticate() first and refuses it while its client is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +135,25 @@ CACHES = {
     },
 }
 
+# --- Login lockout (django-axes): the login and token endpoints, and the Django admin's ---
+# The Nth failed login in a row from one client address, or for one username, locks both
+# out for the window; every attempt then, the right password too, answers 429 with
+# Retry-After. Counted in the shared cache (Redis), so every web process counts together.
+TASKPULSE_LOGIN_FAILURES = env.integer("TASKPULSE_LOGIN_FAILURES", default=5, minimum=1,
+                                       maximum=1000)  # fmt: skip
+TASKPULSE_LOGIN_LOCKOUT_SECONDS = env.integer(
+    "TASKPULSE_LOGIN_LOCKOUT_SECONDS", default=900, minimum=1, maximum=7 * 24 * 3600
+)
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # no database write per attempt
+AXES_FAILURE_LIMIT = TASKPULSE_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=TASKPULSE_LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one locks
+# A fixed window: attempts during a lockout neither count nor extend it, so Retry-After holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "task_manager.api.auth.lockout_response"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names the username and the address
+
 # --- Celery (read by config.celery with namespace CELERY) ---------------------------------
 TASKPULSE_LONGEST_TASK_SECONDS = env.integer(
     "TASKPULSE_LONGEST_TASK_SECONDS", default=3600, minimum=1
@@ -157,6 +187,7 @@ CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
     "taskpulse-recovery": {"task": "task_manager.recover_executions", "schedule": 60.0},
     "taskpulse-retention": {"task": "task_manager.purge_old_executions", "schedule": 3600.0},
+    "taskpulse-edi-uploads": {"task": "edi.purge_old_uploads", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -173,6 +204,9 @@ TASKPULSE_UNSENT_GRACE_SECONDS = env.integer("TASKPULSE_UNSENT_GRACE_SECONDS", d
 TASKPULSE_WORKER_LOST_AFTER = env.integer("TASKPULSE_WORKER_LOST_AFTER", default=60)
 TASKPULSE_MAX_REQUEUES = env.integer("TASKPULSE_MAX_REQUEUES", default=3)
 TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, minimum=1)
+# At most this many of a user's launches per module run (queued or running) at once; the
+# others wait their turn, PENDING (task_manager.turns). A module not named, or 0: no limit.
+TASKPULSE_USER_CONCURRENCY = env.counts("TASKPULSE_USER_CONCURRENCY", default={"deploy": 1})
 
 # --- deploy: VM deployments ---------------------------------------------------------------
 # Who runs new deployments: "simulator" (no vCenter needed) or "vsphere" (pyVmomi extra).
@@ -204,6 +238,17 @@ TASKPULSE_EDI_MAX_FILE_BYTES = env.integer(
 )
 TASKPULSE_EDI_EXTENSIONS = env.items(
     "TASKPULSE_EDI_EXTENSIONS", default=["edi", "edifact", "edf", "inv", "txt", "dat"]
+)
+# One upload's files in all, and a user's stored copies (files not imported yet), at most
+# this many bytes (else a 413); copies are deleted once read, or after the retention.
+TASKPULSE_EDI_MAX_UPLOAD_BYTES = env.integer(
+    "TASKPULSE_EDI_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024, minimum=1, maximum=2**40
+)
+TASKPULSE_EDI_USER_QUOTA_BYTES = env.integer(
+    "TASKPULSE_EDI_USER_QUOTA_BYTES", default=500 * 1024 * 1024, minimum=1, maximum=2**50
+)
+TASKPULSE_EDI_UPLOAD_RETENTION_HOURS = env.integer(
+    "TASKPULSE_EDI_UPLOAD_RETENTION_HOURS", default=24, minimum=1, maximum=24 * 365
 )
 # One import at a time per user ("user") or for everybody ("global").
 TASKPULSE_EDI_LOCK_SCOPE = env.choice(

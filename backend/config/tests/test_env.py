@@ -143,3 +143,14 @@ def test_production_settings_refuse_to_start_without_secret_key() -> None:
 
     assert result.returncode != 0
     assert "SECRET_KEY: required by the production settings" in result.stderr
+
+
+def test_counts_are_name_number_pairs() -> None:
+    assert Env({}).counts("C", default={"deploy": 1}) == {"deploy": 1}
+    assert Env({"C": " deploy=2, reports = 0 "}).counts("C", default={}) == {
+        "deploy": 2, "reports": 0,
+    }  # fmt: skip
+    assert Env({"C": ""}).counts("C", default={"deploy": 1}) == {}
+    for bad in ("deploy", "deploy=x", "=1", "deploy=-1"):
+        with pytest.raises(EnvError, match="C: expected name=number pairs"):
+            Env({"C": bad}).counts("C", default={})

@@ -69,6 +69,16 @@ def test_ip_address_and_simulate_are_optional(api: APIClient) -> None:
 LONG_LABEL = "a" * 64
 
 
+def test_a_simulated_step_is_at_most_a_minute(api: APIClient) -> None:
+    response = launch(api, simulate={"step_seconds": 600})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "simulate": {"step_seconds": ["Ensure this value is less than or equal to 60."]}
+    }
+    assert launch(api, simulate={"step_seconds": 60}).status_code == 202
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
@@ -108,7 +118,7 @@ LONG_LABEL = "a" * 64
         ({"simulate": {"transient_failures": 11}}, "simulate"),
         ({"simulate": {"slow_step": 12}}, "simulate"),
         ({"simulate": {"step_seconds": -0.1}}, "simulate"),
-        ({"simulate": {"step_seconds": 601}}, "simulate"),
+        ({"simulate": {"step_seconds": 61}}, "simulate"),
         ({"simulate": {"step_seconds": "fast"}}, "simulate"),
         ({"simulate": {"fail_at_stp": 5}}, "simulate"),
         ({"simulate": "fail"}, "simulate"),

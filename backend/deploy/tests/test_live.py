@@ -256,3 +256,33 @@ def test_past_the_rate_the_launch_is_429_with_retry_after(
     assert [response.status_code for response in launched] == [202, 202, 202, 429]
     assert 1 <= int(launched[3].headers["Retry-After"]) <= 60
     assert launched[3].json()["detail"].startswith("Request was throttled.")
+
+
+def test_a_users_second_deployment_waits_its_turn_while_another_users_runs(
+    session: Session, live_web: LiveServer
+) -> None:
+    """Two pool processes, a cap of 1 deployment per user: ana's second deployment waits,
+    visibly, without a process; bob's runs on the free one; ana's second runs once her
+    first has ended (cancelled here, so that nothing depends on how long a step takes)."""
+    bob = Session(live_web, User.objects.create_user("bob", password="bob-password-1"))
+    first = session.deploy(hostname="ana-1", simulate={"step_seconds": 60})
+    second = session.deploy(hostname="ana-2")
+    wait_until(lambda: session.get(f"/api/tasks/executions/{first['execution_id']}/")["status"]
+               in ("STARTED", "PROGRESS"), timeout=30, what="ana's first to run")  # fmt: skip
+
+    theirs = bob.deploy(hostname="bob-1")
+    bob.until_final(theirs["execution_id"])
+
+    waiting = session.get(f"/api/tasks/executions/{second['execution_id']}/")
+    assert (waiting["status"], waiting["message"]) == (
+        "PENDING", "Waiting: 1 deploy task of yours is running",
+    )  # fmt: skip
+    assert bob.get(f"/api/tasks/executions/{theirs['execution_id']}/")["status"] == "SUCCESS"
+    cancelled = session.post(f"/api/tasks/cancel/{first['execution_id']}/", {})
+    assert cancelled.status_code == 202
+    session.until_final(second["execution_id"])
+    done = session.get(f"/api/tasks/executions/{second['execution_id']}/")
+    ended = session.get(f"/api/tasks/executions/{first['execution_id']}/")
+    assert (ended["status"], done["status"]) == ("REVOKED", "SUCCESS")
+    assert done["started_at"] >= ended["finished_at"]
+    bob.ws.close()

@@ -1,8 +1,9 @@
 """The EDI API: views adapt HTTP to edi.selectors and edi.services.
 
 - POST imports/ (multipart `files`): 202 {"success", "job_id", "execution_id"}; 400 with one
-  message per bad file (type, size) or for too many files; 409 with the running job's id
-  while an import of the same scope (the user's, or everybody's) runs.
+  message per bad file (type, size) or for too many files; 413 over the size of one upload
+  or the user's storage quota (edi.uploads); 409 with the running job's id while an import
+  of the same scope (the user's, or everybody's) runs.
 - GET imports/ and imports/{job_id}/: the caller's own (staff: all), others are 404s; the
   detail is seed 002's progress shape plus the per-file results.
 - GET invoices/ (search, supplier, currency, issued_after/before, job_id, ordering),
@@ -16,6 +17,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files import File
 from django.db.models import QuerySet
@@ -29,15 +31,24 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api.errors import PayloadTooLarge
 from config.api.inputs import request_user, validated
 from config.api.pagination import Pagination
-from edi import payloads, selectors, services
+from edi import payloads, selectors, services, uploads
 from edi.api import serializers as s
 from edi.models import Import, Invoice, Supplier
 from edi.parsers import supported
 
+# Multipart framing around the files: boundaries and part headers, generously.
+MULTIPART_SLACK = 1024 * 1024
+
 
 def uploaded_files(request: Request) -> list[File]:
+    """The uploaded files; a body plainly over the per-upload size is refused unread."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    limit = settings.TASKPULSE_EDI_MAX_UPLOAD_BYTES
+    if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        raise PayloadTooLarge({"files": [uploads.request_size_problem(int(declared))]})
     try:
         return [*request.FILES.getlist("files"), *request.FILES.getlist("files[]")]
     except (TooManyFilesSent, RequestDataTooBig):
@@ -64,6 +75,7 @@ class ImportListCreateView(ListAPIView):
             202: s.LaunchedSerializer,
             400: OpenApiResponse(description="No file, too many, or bad ones (one message each)."),
             409: s.RunningSerializer,
+            413: OpenApiResponse(description="Over the size of an upload, or the user's quota."),
         },
     )  # fmt: skip
     def post(self, request: Request) -> Response:
@@ -71,10 +83,15 @@ class ImportListCreateView(ListAPIView):
         problems = services.upload_problems(files)
         if problems:
             raise ValidationError({"files": problems})
+        if too_large := uploads.request_size_problem(uploads.upload_bytes(files)):
+            raise PayloadTooLarge({"files": [too_large]})
         try:
             batch = services.import_create(user=request_user(request), files=files)
         except services.ImportRunning as running:
-            return Response(running_data(running.running), status=status.HTTP_409_CONFLICT)
+            body = running_data(running.running, user=request_user(request))
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        except uploads.UploadTooLarge as over_quota:
+            raise PayloadTooLarge({"files": [str(over_quota)]}) from None
         location = reverse("edi-import-detail", kwargs={"job_id": batch.job_id})
         body = {
             "success": True, "job_id": str(batch.job_id), "execution_id": batch.execution_id,
@@ -83,7 +100,13 @@ class ImportListCreateView(ListAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
-def running_data(running: Import) -> dict[str, Any]:
+def running_data(running: Import, *, user: User) -> dict[str, Any]:
+    """The 409's body: the running import, unless it is another user's (global lock scope),
+    which is not named."""
+    if not selectors.import_is_visible(running, user=user):
+        return {"detail": "Another user's import is running (one import at a time for "
+                          "everybody here); try again when it ends.",
+                "job_id": None, "execution_id": None}  # fmt: skip
     return {
         "detail": "An import is already running; wait for it to finish.",
         "job_id": str(running.job_id),
@@ -143,10 +166,16 @@ class EdiInfoView(GenericAPIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="Limits and message types.")})
     def get(self, request: Request) -> Response:
-        running = services.import_running(user=request_user(request))
+        user = request_user(request)
+        running = services.import_running(user=user)
+        if running is not None and not selectors.import_is_visible(running, user=user):
+            running = None  # another user's (global lock scope): not named
         return Response({
             "max_files": settings.TASKPULSE_EDI_MAX_FILES,
             "max_file_bytes": settings.TASKPULSE_EDI_MAX_FILE_BYTES,
+            "max_upload_bytes": settings.TASKPULSE_EDI_MAX_UPLOAD_BYTES,
+            "quota_bytes": settings.TASKPULSE_EDI_USER_QUOTA_BYTES,
+            "stored_bytes": uploads.stored_bytes(user_id=user.pk),
             "extensions": [f".{e.lstrip('.')}" for e in settings.TASKPULSE_EDI_EXTENSIONS],
             "lock_scope": settings.TASKPULSE_EDI_LOCK_SCOPE,
             "message_types": supported(),

@@ -3,6 +3,8 @@ per-file results, invoices with search and filters, visibility, and query counts
 
 from __future__ import annotations
 
+import json
+import random
 import uuid
 from typing import Any
 
@@ -12,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from edi import invoices, services, testdata
-from edi.models import Import, ImportFile, Invoice
+from edi.models import Import, ImportFile, Invoice, Supplier
 from edi.tests.conftest import import_now
 from task_manager.models import TaskExecution
 
@@ -110,6 +112,27 @@ def test_a_second_launch_while_the_first_runs_is_a_409_naming_it(api: APIClient)
 
 
 @pytest.mark.django_db
+def test_with_one_import_for_everybody_another_users_running_one_is_not_named(
+    api: APIClient, other_user: User, staff_user: User, settings
+) -> None:
+    settings.TASKPULSE_EDI_LOCK_SCOPE = "global"
+    first = upload(api, generated(2)).json()
+    bob, staff = client_for(other_user), client_for(staff_user)
+
+    refused = upload(bob, generated(1, seed=41))
+
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "detail": "Another user's import is running (one import at a time for everybody "
+                  "here); try again when it ends.",
+        "job_id": None, "execution_id": None,
+    }  # fmt: skip
+    assert bob.get("/api/edi/info/").json()["running_job_id"] is None
+    assert staff.get("/api/edi/info/").json()["running_job_id"] == first["job_id"]
+    assert upload(staff, generated(1, seed=42)).json()["job_id"] == first["job_id"]
+
+
+@pytest.mark.django_db
 def test_anonymous_callers_are_refused(anonymous_api: APIClient) -> None:
     assert upload(anonymous_api, generated(1)).status_code in (401, 403)
     assert anonymous_api.get(INVOICES).status_code in (401, 403)
@@ -180,6 +203,39 @@ def test_other_users_imports_are_404s_and_staff_sees_them(
     assert api.get(f"{IMPORTS}not-a-uuid/").json() == {"detail": "Not found."}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_another_users_files_and_invoices_never_show_in_an_import(
+    user: User, other_user: User, inline: list[int]
+) -> None:
+    """Deduplication is per user: bob importing alice's bytes, or alice's invoices in other
+    bytes, gets a plain import, with nothing of hers (name, job, supplier) in it."""
+    first, second = (testdata.random_invoice(random.Random(n), f"INV-{n}") for n in (7, 8))
+    alices = [testdata.EdiFile(f"alice-secret-{n}.edi",
+                               testdata.interchange_bytes([spec], reference=f"A{n}"), 1)
+              for n, spec in enumerate((first, second))]  # fmt: skip
+    alice_batch = import_now(user, alices)
+    Supplier.objects.filter(owner=user).update(name="Alice's name for it")
+    same_bytes = testdata.EdiFile("mine.edi", alices[0].content, 1)
+    reexport = testdata.EdiFile("b.edi", testdata.interchange_bytes([second], reference="B"), 1)
+
+    bob_batch = import_now(other_user, [same_bytes, reexport])
+
+    bob = client_for(other_user)
+    detail = bob.get(f"{IMPORTS}{bob_batch.job_id}/").json()
+    outcomes = [(f["status"], f["invoices_created"], f["invoices_existing"], f["duplicate_of"],
+                 f["note"]) for f in detail["files"]]  # fmt: skip
+    assert outcomes == [("imported", 1, 0, None, None)] * 2
+    assert (detail["files_imported"], detail["files_duplicate"]) == (2, 0)
+    body = json.dumps(detail).lower()
+    assert "alice" not in body
+    assert str(alice_batch.job_id) not in body
+    invoices = bob.get(INVOICES).json()["results"]
+    assert sorted(i["number"] for i in invoices) == ["INV-7", "INV-8"]
+    assert Invoice.objects.filter(number="INV-7").count() == 2  # one each
+    suppliers = bob.get("/api/edi/suppliers/").json()["results"]
+    assert "Alice's name for it" not in json.dumps(suppliers)
+
+
 @pytest.mark.django_db
 def test_the_import_list_filters_active_ones(api: APIClient, user: User) -> None:
     job_id = upload(api, generated(1)).json()["job_id"]
@@ -213,7 +269,8 @@ def make_invoices(user: User, count: int) -> list[Invoice]:
 
     batch = Import.objects.create(user=user, files_total=count)
     for file in generated(count, 0, seed=43):
-        record = ImportFile.objects.create(batch=batch, name=file.name, stored_name=file.name,
+        record = ImportFile.objects.create(batch=batch, owner=user, name=file.name,
+                                           stored_name=file.name,
                                            size=len(file.content), sha256=file.name)  # fmt: skip
         invoices.store_documents(record, parse_file(file.content, max_bytes=LIMIT))
         record.save()
@@ -287,7 +344,10 @@ def test_info_tells_the_limits_and_the_running_import(api: APIClient) -> None:
         "max_files": 100, "max_file_bytes": LIMIT,
         "extensions": [".edi", ".edifact", ".edf", ".inv", ".txt", ".dat"],
         "lock_scope": "user", "message_types": {"INVOIC": ["D.96A", "D.01B"]},
-        "running_job_id": None,
+        "running_job_id": None, "max_upload_bytes": 50 * 1024 * 1024,
+        "quota_bytes": 500 * 1024 * 1024, "stored_bytes": 0,
     }  # fmt: skip
-    job_id = upload(api, generated(1)).json()["job_id"]
-    assert api.get("/api/edi/info/").json()["running_job_id"] == job_id
+    files = generated(1)
+    job_id = upload(api, files).json()["job_id"]
+    info = api.get("/api/edi/info/").json()
+    assert (info["running_job_id"], info["stored_bytes"]) == (job_id, len(files[0].content))

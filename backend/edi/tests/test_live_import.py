@@ -18,7 +18,7 @@ from django.db.models import Count
 from rest_framework.test import APIClient
 
 from edi import services, testdata
-from edi.models import FileStatus, Import, Invoice
+from edi.models import FileStatus, Import, ImportFile, Invoice
 from edi.tests.conftest import uploads
 from task_manager import recovery
 from task_manager.models import TaskExecution
@@ -98,7 +98,7 @@ def assert_stored_once(files: list[testdata.EdiFile]) -> None:
 
 
 def test_fifty_files_on_two_workers_give_exact_counts_then_only_duplicates(
-    tmp_path: Path, user: User, settings
+    tmp_path: Path, user: User, settings, media: Path
 ) -> None:
     settings.TASKPULSE_EDI_QUEUE = "edi-e2e"
     files = testdata.generate_batch(50, 5, seed=50, max_bytes=LIMIT)
@@ -135,6 +135,10 @@ def test_fifty_files_on_two_workers_give_exact_counts_then_only_duplicates(
     }  # fmt: skip
     assert sum(second.files.values_list("invoices_created", flat=True)) == 0
     assert_stored_once(files)  # not one invoice more
+    # The workers deleted every stored copy once its file was done (no retention needed).
+    assert not ImportFile.objects.exclude(stored_name="").exists()
+    for batch in (first, second):
+        assert not (media / "edi" / str(batch.job_id)).exists()
     report(first, "first import")
     report(second, "same batch again")
 

@@ -1,10 +1,20 @@
-"""Session and token authentication endpoints (browser and scripts)."""
+"""Session and token authentication endpoints (browser and scripts).
+
+Brute force is django-axes' job: its backend sees every authenticate() first and counts
+the failures per client address and per username in the shared cache (Redis). The Nth
+failure in a row locks the client out for TASKPULSE_LOGIN_LOCKOUT_SECONDS; its middleware
+then answers that request, and every attempt of the window, with `lockout_response`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from axes.helpers import get_client_ip_address, get_cool_off
+from axes.utils import reset as axes_reset
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.models import User
-from django.http import HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -28,10 +38,26 @@ def authenticate_credentials(request: Request) -> User:
     """Validate {"username", "password"}; a wrong pair is a 400 with a clear detail."""
     credentials = CredentialsSerializer(data=request.data)
     credentials.is_valid(raise_exception=True)
-    user = authenticate(request._request, **credentials.validated_data)
+    # django-axes needs the HttpRequest: it reads the client address and flags a lockout on it.
+    user = authenticate(request=request._request, **credentials.validated_data)
     if not isinstance(user, User):
         raise ValidationError({"non_field_errors": ["Wrong username or password."]})
     return user
+
+
+def lockout_response(request: HttpRequest, *_: Any) -> JsonResponse:
+    """AXES_LOCKOUT_CALLABLE: a locked-out login or token request is a 429 with Retry-After.
+
+    The window is fixed (attempts during it do not extend it), so waiting Retry-After
+    seconds, the whole window, is always enough.
+    """
+    window = get_cool_off(request)
+    seconds = int(window.total_seconds()) if window is not None else 0
+    response = JsonResponse(
+        {"detail": f"Too many failed logins; try again in {seconds} seconds."}, status=429
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -92,5 +118,8 @@ class TokenView(APIView):
     )
     def post(self, request: Request) -> Response:
         user = authenticate_credentials(request)
+        # A session login's signal clears the client's failures (AXES_RESET_ON_SUCCESS);
+        # a token is a login too, without that signal.
+        axes_reset(ip=get_client_ip_address(request._request), username=user.get_username())
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

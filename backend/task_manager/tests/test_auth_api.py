@@ -64,7 +64,7 @@ def test_me_without_authentication_is_null(anonymous_api: APIClient) -> None:
 
 def test_logout_ends_the_session(user: User) -> None:
     client = APIClient()
-    client.login(username="ana", password="ana-password-1")
+    client.force_login(user)
 
     assert client.post("/api/auth/logout/").status_code == 204
     assert client.get("/api/auth/me/").json() is None

@@ -50,7 +50,7 @@ def execution(user: User, task_id: str, *, age: int, queued_age: int | None = No
     queued_at = NOW - timedelta(seconds=queued_age) if queued_age is not None else None
     TaskExecution.objects.filter(pk=row.pk).update(
         created_at=NOW - timedelta(seconds=age), updated_at=NOW - timedelta(seconds=age),
-        queued_at=queued_at,
+        admitted_at=NOW - timedelta(seconds=age), queued_at=queued_at,
     )  # fmt: skip
     row.refresh_from_db()
     return row

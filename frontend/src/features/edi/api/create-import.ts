@@ -51,9 +51,10 @@ export function runningImportOf(error: unknown): ImportRunning | null {
   };
 }
 
-/** The messages of a 400 (one per bad file, or about the count), else the error's message. */
+/** The messages of a 400 (one per bad file, or about the count) or a 413 (the upload's size,
+ * the user's quota), else the error's message. */
 export function uploadErrorsOf(error: unknown): string[] {
-  if (error instanceof ApiError && error.status === 400) {
+  if (error instanceof ApiError && (error.status === 400 || error.status === 413)) {
     const fields = error.fieldErrors;
     const messages = [...(fields.files ?? []), ...(fields['files[]'] ?? []), ...(fields.non_field_errors ?? [])];
     if (messages.length > 0) return messages;

@@ -186,6 +186,18 @@ describe('EdiPage: uploading', () => {
     expect(screen.getByRole('button', { name: 'Import 2 files' })).toBeEnabled();
   });
 
+  it('shows why a 413 refused the whole upload', async () => {
+    const tooLarge = 'Too large an upload: 60,000,000 bytes in all; at most 52,428,800 per request.';
+    const { user } = renderEdi({ [POST]: { status: 413, body: { detail: `files: ${tooLarge}`, errors: { files: [tooLarge] } } } });
+    await screen.findByText(/Up to 100 files/);
+    drop([ediFile('a.edi')]);
+    await user.click(screen.getByRole('button', { name: 'Import 1 file' }));
+
+    const alert = await screen.findByRole('alert');
+    expect(within(alert).getByText(tooLarge)).toBeInTheDocument();
+    expect(alert).not.toHaveTextContent(`files: ${tooLarge}`);
+  });
+
   it('shows the running import on a 409', async () => {
     const running = buildImport({
       job_id: OTHER_JOB_ID,
