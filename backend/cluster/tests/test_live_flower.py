@@ -4,6 +4,7 @@ the degraded answer when Flower dies."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from rest_framework.test import APIClient
 from cluster import selectors
 from cluster.cache import cache_delete
 from cluster.flower.service import FlowerService
+from cluster.flower_proxy import FLOWER_POLICY, source_hash
 from cluster.models import AuditRecord
 from task_manager import launching
 from task_manager.models import TaskExecution
@@ -276,6 +278,33 @@ def test_the_proxy_serves_flowers_dashboard_to_staff(
     assert script.status_code == 200
     assert b"url_prefix" in streamed_body(script)
     assert table.status_code == 200
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+STYLE_ATTRIBUTE = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""")
+
+
+def test_the_proxys_policy_allows_every_inline_script_and_style_of_flowers_pages(
+    flower: LiveFlower, flower_worker: LiveWorker
+) -> None:
+    """Flower's pages run under the proxy's Content-Security-Policy: each inline script and
+    style attribute they have must be one the policy allows by hash (a new Flower version
+    that adds one fails here, and in the browser suite)."""
+    FlowerService.from_settings().snapshot(refresh=True)  # Flower pages only workers it inspected
+    auth = (flower.user, flower.password)
+    pages = ["/flower/", "/flower/tasks", "/flower/broker", f"/flower/worker/{flower_worker.name}"]
+    scripts: set[str] = set()
+    styles: set[str] = set()
+    for page in pages:
+        answer = requests.get(f"{flower.url}{page}", auth=auth, timeout=10)
+        assert answer.status_code == 200, (page, answer.status_code)
+        scripts.update(INLINE_SCRIPT.findall(answer.text))
+        styles.update(a or b for a, b in STYLE_ATTRIBUTE.findall(answer.text))
+
+    assert scripts, "the workers page's inline script was not found: is the pattern stale?"
+    assert styles
+    assert {source_hash(s) for s in scripts} <= set(FLOWER_POLICY["script-src"])
+    assert {source_hash(s) for s in styles} <= set(FLOWER_POLICY["style-src-attr"])
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from csp.constants import NONCE, NONE, SELF
+
 from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url
 
 env = Env()
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "channels",
+    "csp",
     "task_manager",
     "cluster",
     "deploy",
@@ -35,6 +38,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers /assets/ and /static/ itself: every answer gets them.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -45,6 +51,35 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+
+# --- What browsers may do with our pages ----------------------------------------------------
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, images and
+# connections from this origin only; an inline <script> or <style> runs only with the nonce
+# of its own answer (the API docs' templates put it there). In current browsers 'self' in
+# connect-src also covers ws:/wss: to this host, the live updates' WebSocket. A few views
+# widen it for what they serve (config/urls.py: Redoc; cluster/flower_proxy.py: Flower).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # the favicon and the stylesheets' icons are data: URLs
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy: powerful browser features that TaskPulse never uses, off for every page
+# and every frame (a console warning names any feature Chromium does not know: keep to these).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+        "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+    )
+}  # fmt: skip
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
