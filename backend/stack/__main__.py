@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kombu.utils.url import maybe_sanitize_url
+
 from config.env import VAR_DIR, Env, EnvError
+from config.private_files import PRIVATE_UMASK, secure_var_dir, write_private
 from stack.preflight import PreflightError, check_env, check_port_free, check_redis_reachable
 from stack.redis import EmbeddedRedis, EmbeddedRedisError
 from stack.supervisor import Program, Supervisor
@@ -53,9 +56,14 @@ def redis_for(folder: Path, *, persistent: bool) -> Iterator[str]:
 def local_flower_password() -> str:
     path = VAR_DIR / "flower_password"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(16))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(16))
     return path.read_text().strip()
+
+
+def private_var_dir() -> None:
+    """var/ private to this user, and whatever this process and its children create too."""
+    os.umask(PRIVATE_UMASK)
+    secure_var_dir(VAR_DIR)
 
 
 def prepare_database() -> str | None:
@@ -108,7 +116,7 @@ def command_run() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("FLOWER_URL", "http://127.0.0.1:5555")
     os.environ.setdefault("FLOWER_USER", "admin")
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_var_dir()
     os.environ.setdefault("FLOWER_PASSWORD", local_flower_password())
     check_env(env)
     check_port_free(env.port("WEB_PORT", default=8000), "WEB_PORT, the web server")
@@ -118,7 +126,8 @@ def command_run() -> int:
         os.environ["REDIS_URL"] = url
         hint = prepare_database()
         port = env.port("WEB_PORT", default=8000)
-        print(f"taskpulse: Redis at {url}; open http://127.0.0.1:{port}/ (Ctrl-C stops all)")
+        redis_at = maybe_sanitize_url(url)  # no password on the console
+        print(f"taskpulse: Redis at {redis_at}; open http://127.0.0.1:{port}/ (Ctrl-C stops all)")
         if hint:
             print(f"taskpulse: {hint}")
         return Supervisor(programs(env), out=sys.stdout).run()
@@ -129,7 +138,7 @@ def command_exec(argv: list[str]) -> int:
 
     if not argv:
         fail("exec needs a command: python -m stack exec -- CMD ...")
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_var_dir()
     with (
         tempfile.TemporaryDirectory(prefix="redis-", dir=VAR_DIR) as folder,
         redis_for(Path(folder), persistent=False) as url,
