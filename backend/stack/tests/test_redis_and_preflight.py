@@ -59,7 +59,7 @@ def test_embedded_redis_requires_a_password_kept_private_and_off_its_command_lin
         assert server.process is not None
         argv = psutil.Process(server.process.pid).cmdline()
         with pytest.raises(redis.AuthenticationError):
-            redis.Redis(host="127.0.0.1", port=urlsplit(url).port).ping()
+            redis.Redis.from_url(f"redis://127.0.0.1:{urlsplit(url).port}/0").ping()
         assert redis.Redis.from_url(url).ping()
         assert redis.Redis.from_url(server.unix_url).ping()
     finally:

@@ -87,9 +87,9 @@ def test_run_brings_every_process_up_and_one_sigint_leaves_none_behind(tmp_path:
         open_files = not_private(var)
         sqlite_files = sorted(path.name for path in var.glob("db.sqlite3*"))
         redis_url = (var / "redis" / "url").read_text()
-        redis_port = urlsplit(redis_url).port
+        without_password = f"redis://127.0.0.1:{urlsplit(redis_url).port}/0"
         with pytest.raises(redis.AuthenticationError):
-            redis.Redis(host="127.0.0.1", port=redis_port).ping()
+            redis.Redis.from_url(without_password).ping()
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
