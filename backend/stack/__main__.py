@@ -22,15 +22,13 @@ from kombu.utils.url import maybe_sanitize_url
 
 from config.env import VAR_DIR, Env, EnvError
 from config.private_files import PRIVATE_UMASK, secure_var_dir, write_private
+from stack.flower import flower_argv, flower_env
 from stack.preflight import PreflightError, check_env, check_port_free, check_redis_reachable
 from stack.redis import EmbeddedRedis, EmbeddedRedisError
 from stack.supervisor import Program, Supervisor
 from stack.web import web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
-# Flower keeps this many tasks in memory (its default, 100000, grows it without need:
-# TaskPulse keeps the history in its database).
-FLOWER_MAX_TASKS = 10000
 
 
 def fail(message: str) -> None:
@@ -102,12 +100,9 @@ def programs(env: Env) -> list[Program]:
                 env={"REMAP_SIGTERM": "SIGQUIT"}),
         Program("beat", [*celery, "beat", "-l", "INFO",
                          "-s", str(VAR_DIR / "celerybeat-schedule")]),
-        # Served to staff by the web process at /flower/ (cluster/flower_proxy.py);
-        # bound to FLOWER_URL's host (loopback by default), with its own basic auth.
-        Program("flower", [*celery, "flower", f"--address={flower.hostname}",
-                           f"--port={flower.port}", "--url_prefix=flower",
-                           f"--max_tasks={FLOWER_MAX_TASKS}",
-                           f"--basic_auth={os.environ['FLOWER_USER']}:{os.environ['FLOWER_PASSWORD']}"]),
+        # Served to staff by the web process at /flower/; its basic auth by environment.
+        Program("flower", flower_argv(flower.hostname or "127.0.0.1", flower.port or 5555),
+                env=flower_env(os.environ["FLOWER_USER"], os.environ["FLOWER_PASSWORD"])),
     ]  # fmt: skip
 
 

@@ -106,7 +106,11 @@ def test_run_brings_every_process_up_and_one_sigint_leaves_none_behind(tmp_path:
     # layer, cache, Flower's broker connection, the health check), and no file is open.
     redis_password = (var / "redis" / "password").read_text()
     assert redis_url.startswith(f"redis://:{redis_password}@127.0.0.1:")
-    assert redis_password not in names + output
+    # No credential on a command line, which every user of the machine can read in `ps`.
+    flower_password = (var / "flower_password").read_text()
+    for secret in (redis_password, flower_password):
+        assert secret not in names + output
+    assert "--basic_auth" not in names
     assert sqlite_files == ["db.sqlite3", "db.sqlite3-shm", "db.sqlite3-wal"]
     assert open_files == []
 
