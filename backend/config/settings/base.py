@@ -51,6 +51,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# With SECURE_SSL_REDIRECT on (production), the health check still answers on plain HTTP:
+# the compose healthcheck and load balancers probe the web process from inside.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
 
 # --- What browsers may do with our pages ----------------------------------------------------
 # Content-Security-Policy (django-csp) on every answer: scripts, styles, images and
