@@ -16,11 +16,15 @@ otherwise make them cross-site-forgeable, and Flower's form token is not Django'
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 
 import requests
 from asgiref.sync import sync_to_async
+from csp.constants import SELF, UNSAFE_HASHES
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
@@ -48,6 +52,27 @@ NOT_FORWARDED = HOP_BY_HOP | {"host", "cookie", "authorization", "content-length
 # Flower's cookie (_xsrf) is not needed with basic auth; its 401 challenge must not reach
 # the browser (it would ask the user for Flower's password).
 NOT_RETURNED = HOP_BY_HOP | {"set-cookie", "www-authenticate"}
+
+
+# Flower 2.2's pages have one inline script (the workers page sets `autorefresh`, 1 or 0)
+# and one style attribute (a column's width on a worker's page): the dashboard's policy
+# allows exactly these by hash and nothing else inline. cluster/tests/test_live_flower.py
+# checks them against a real Flower's pages.
+FLOWER_INLINE_SCRIPTS = ("\nvar autorefresh = 1;\n", "\nvar autorefresh = 0;\n")
+FLOWER_STYLE_ATTRIBUTES = ("width: 125px;",)
+
+
+def source_hash(text: str) -> str:
+    """The CSP source expression that allows this exact inline text."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+FLOWER_POLICY = {
+    "script-src": [SELF, *map(source_hash, FLOWER_INLINE_SCRIPTS)],
+    # Hashes apply to style attributes only with 'unsafe-hashes' (CSP level 3).
+    "style-src-attr": [UNSAFE_HASHES, *map(source_hash, FLOWER_STYLE_ATTRIBUTES)],
+}
 
 
 def refusal(request: HttpRequest) -> HttpResponseBase | None:
@@ -137,6 +162,7 @@ def unavailable(message: str) -> HttpResponse:
     return HttpResponse(message, status=502, content_type="text/plain")
 
 
+@csp_replace(FLOWER_POLICY)
 @csrf_exempt  # same_site() guards the unsafe methods; Flower's pages send no Django token
 def flower_dashboard(request: HttpRequest, path: str = "") -> HttpResponseBase:
     """Any method on /flower/<path>, passed to Flower for staff."""

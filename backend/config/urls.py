@@ -1,16 +1,24 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cluster.flower_proxy import flower_dashboard
-from config.views import spa_index, with_headers
+from config.views import spa_index
 
-# Redoc's bundle always adds a Redocly logo from its CDN: the policy keeps the page offline
-# (the image is refused and Redoc hides it).
-redoc_view = with_headers(
-    SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
-    {"Content-Security-Policy": "img-src 'self' data:"},
+# Redoc draws with styled-components, which writes <style> elements without a nonce, and runs
+# its search in a worker made from a blob: URL; its page allows both (never inline scripts).
+# Its bundle also adds a Redocly logo from its CDN, which the policy refuses (Redoc hides
+# it), keeping the page offline.
+REDOC_POLICY = {"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}
+redoc_view = csp_replace(REDOC_POLICY)(
+    SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html")
+)
+# drf-spectacular's Swagger UI page, with the policy's nonce on its inline style and script.
+swagger_view = SpectacularSwaggerView.as_view(
+    url_name="schema", template_name="api/swagger_ui.html"
 )
 
 handler404 = "config.views.not_found"
@@ -29,7 +37,7 @@ urlpatterns = [
     path("deploy/", include("deploy.urls")),
     path("api/edi/", include("edi.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", swagger_view, name="api-docs"),
     path("api/redoc/", redoc_view, name="api-redoc"),
     # The Flower dashboard, for staff sessions only (cluster/flower_proxy.py).
     path("flower", RedirectView.as_view(url="/flower/", query_string=True)),

@@ -1,7 +1,3 @@
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.conf import settings
 from django.http import (
     Http404,
@@ -30,21 +26,6 @@ def spa_index(request: HttpRequest) -> HttpResponseBase:
     response = HttpResponse(index.read_bytes(), content_type="text/html")
     response["Cache-Control"] = "no-cache"
     return response
-
-
-def with_headers(
-    view: Callable[..., HttpResponseBase], headers: dict[str, str]
-) -> Callable[..., HttpResponseBase]:
-    """The view, with these headers added to each of its answers."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        for name, value in headers.items():
-            response[name] = value
-        return response
-
-    return wrapped
 
 
 def is_api(request: HttpRequest) -> bool:

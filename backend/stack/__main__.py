@@ -18,16 +18,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kombu.utils.url import maybe_sanitize_url
+
 from config.env import VAR_DIR, Env, EnvError
+from config.private_files import PRIVATE_UMASK, secure_var_dir, write_private
+from stack.flower import flower_argv, flower_env
 from stack.preflight import PreflightError, check_env, check_port_free, check_redis_reachable
 from stack.redis import EmbeddedRedis, EmbeddedRedisError
 from stack.supervisor import Program, Supervisor
 from stack.web import web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
-# Flower keeps this many tasks in memory (its default, 100000, grows it without need:
-# TaskPulse keeps the history in its database).
-FLOWER_MAX_TASKS = 10000
 
 
 def fail(message: str) -> None:
@@ -53,9 +54,14 @@ def redis_for(folder: Path, *, persistent: bool) -> Iterator[str]:
 def local_flower_password() -> str:
     path = VAR_DIR / "flower_password"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(16))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(16))
     return path.read_text().strip()
+
+
+def private_var_dir() -> None:
+    """var/ private to this user, and whatever this process and its children create too."""
+    os.umask(PRIVATE_UMASK)
+    secure_var_dir(VAR_DIR)
 
 
 def prepare_database() -> str | None:
@@ -94,12 +100,9 @@ def programs(env: Env) -> list[Program]:
                 env={"REMAP_SIGTERM": "SIGQUIT"}),
         Program("beat", [*celery, "beat", "-l", "INFO",
                          "-s", str(VAR_DIR / "celerybeat-schedule")]),
-        # Served to staff by the web process at /flower/ (cluster/flower_proxy.py);
-        # bound to FLOWER_URL's host (loopback by default), with its own basic auth.
-        Program("flower", [*celery, "flower", f"--address={flower.hostname}",
-                           f"--port={flower.port}", "--url_prefix=flower",
-                           f"--max_tasks={FLOWER_MAX_TASKS}",
-                           f"--basic_auth={os.environ['FLOWER_USER']}:{os.environ['FLOWER_PASSWORD']}"]),
+        # Served to staff by the web process at /flower/; its basic auth by environment.
+        Program("flower", flower_argv(flower.hostname or "127.0.0.1", flower.port or 5555),
+                env=flower_env(os.environ["FLOWER_USER"], os.environ["FLOWER_PASSWORD"])),
     ]  # fmt: skip
 
 
@@ -108,7 +111,7 @@ def command_run() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("FLOWER_URL", "http://127.0.0.1:5555")
     os.environ.setdefault("FLOWER_USER", "admin")
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_var_dir()
     os.environ.setdefault("FLOWER_PASSWORD", local_flower_password())
     check_env(env)
     check_port_free(env.port("WEB_PORT", default=8000), "WEB_PORT, the web server")
@@ -118,7 +121,8 @@ def command_run() -> int:
         os.environ["REDIS_URL"] = url
         hint = prepare_database()
         port = env.port("WEB_PORT", default=8000)
-        print(f"taskpulse: Redis at {url}; open http://127.0.0.1:{port}/ (Ctrl-C stops all)")
+        redis_at = maybe_sanitize_url(url)  # no password on the console
+        print(f"taskpulse: Redis at {redis_at}; open http://127.0.0.1:{port}/ (Ctrl-C stops all)")
         if hint:
             print(f"taskpulse: {hint}")
         return Supervisor(programs(env), out=sys.stdout).run()
@@ -129,7 +133,7 @@ def command_exec(argv: list[str]) -> int:
 
     if not argv:
         fail("exec needs a command: python -m stack exec -- CMD ...")
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_var_dir()
     with (
         tempfile.TemporaryDirectory(prefix="redis-", dir=VAR_DIR) as folder,
         redis_for(Path(folder), persistent=False) as url,

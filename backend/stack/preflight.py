@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psutil
 import redis
+from kombu.utils.url import maybe_sanitize_url
 
 from config.env import Env, EnvError
 
@@ -27,7 +28,8 @@ def check_redis_reachable(url: str, *, variable: str = "REDIS_URL", timeout: flo
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise EnvError(variable, f"cannot reach Redis at {url} ({exc})") from None
+        where = maybe_sanitize_url(url)  # the password stays out of the message
+        raise EnvError(variable, f"cannot reach Redis at {where} ({exc})") from None
     finally:
         client.close()
 

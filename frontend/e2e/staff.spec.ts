@@ -41,3 +41,28 @@ test('the API docs render offline: Swagger UI and Redoc from our own static file
   await page.goto('/api/redoc/');
   await expect(page.getByRole('heading', { name: /TaskPulse API/ }).first()).toBeVisible();
 });
+
+test('staff open the Flower dashboard and the Django admin: nothing breaks the Content-Security-Policy', async ({ page, login }) => {
+  // The page fixture fails the test on any console error, which a CSP violation is.
+  await login(ADMIN.username, ADMIN.password);
+  const policy = (await page.request.get('/flower/')).headers()['content-security-policy'];
+  expect(policy).toContain("frame-ancestors 'none'");
+
+  // Flower's workers page: its inline script and its XHR polling, through the staff proxy.
+  await page.goto('/flower/');
+  const worker = page.getByRole('link', { name: /^Worker worker1@/ });
+  await expect(worker).toBeVisible();
+  await expect(page.locator('#workers-online')).toHaveText('1');
+  await worker.click();
+  await expect(page.getByRole('heading', { level: 1, name: /^worker1@/ })).toBeVisible();
+  await page.goto('/flower/tasks');
+  await expect(page.locator('#tasks-table')).toBeVisible();
+  await expect(page.locator('#tasks-table_info')).toBeVisible();
+
+  await page.goto('/admin/');
+  await expect(page.getByRole('heading', { name: 'Site administration' })).toBeVisible();
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { name: 'Select user to change' })).toBeVisible();
+  await page.getByRole('link', { name: ADMIN.username, exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Change user' })).toBeVisible();
+});

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from cluster.flower_proxy import FLOWER_INLINE_SCRIPTS, FLOWER_STYLE_ATTRIBUTES, source_hash
 from cluster.tests.conftest import StartFlower
 from cluster.tests.fake_cluster import WORKER, closed_port_url
 from testing.fake_flower import Reply
@@ -89,3 +90,27 @@ def test_the_proxy_answers_502_when_flower_is_down_or_refuses_the_credentials(
     assert refused.status_code == down.status_code == 502
     assert "WWW-Authenticate" not in refused
     assert b"credentials" in refused.content
+
+
+def test_the_dashboard_allows_flowers_own_inline_code_by_hash_and_nothing_else_inline(
+    flower: StartFlower, staff_browser: Client
+) -> None:
+    flower({"/flower/": Reply(200, "<html>Flower</html>")})
+
+    response = staff_browser.get("/flower/")
+
+    directives = {
+        name: sources
+        for name, *sources in (
+            part.split() for part in response["Content-Security-Policy"].split(";")
+        )
+    }
+    assert directives["default-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["script-src"] == ["'self'", *map(source_hash, FLOWER_INLINE_SCRIPTS)]
+    assert directives["style-src-attr"] == [
+        "'unsafe-hashes'",
+        *map(source_hash, FLOWER_STYLE_ATTRIBUTES),
+    ]
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    assert "camera=()" in response["Permissions-Policy"]

@@ -4,11 +4,13 @@ the degraded answer when Flower dies."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import requests
 from django.contrib.auth.models import User
@@ -18,6 +20,7 @@ from rest_framework.test import APIClient
 from cluster import selectors
 from cluster.cache import cache_delete
 from cluster.flower.service import FlowerService
+from cluster.flower_proxy import FLOWER_POLICY, source_hash
 from cluster.models import AuditRecord
 from task_manager import launching
 from task_manager.models import TaskExecution
@@ -278,6 +281,33 @@ def test_the_proxy_serves_flowers_dashboard_to_staff(
     assert table.status_code == 200
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+STYLE_ATTRIBUTE = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""")
+
+
+def test_the_proxys_policy_allows_every_inline_script_and_style_of_flowers_pages(
+    flower: LiveFlower, flower_worker: LiveWorker
+) -> None:
+    """Flower's pages run under the proxy's Content-Security-Policy: each inline script and
+    style attribute they have must be one the policy allows by hash (a new Flower version
+    that adds one fails here, and in the browser suite)."""
+    FlowerService.from_settings().snapshot(refresh=True)  # Flower pages only workers it inspected
+    auth = (flower.user, flower.password)
+    pages = ["/flower/", "/flower/tasks", "/flower/broker", f"/flower/worker/{flower_worker.name}"]
+    scripts: set[str] = set()
+    styles: set[str] = set()
+    for page in pages:
+        answer = requests.get(f"{flower.url}{page}", auth=auth, timeout=10)
+        assert answer.status_code == 200, (page, answer.status_code)
+        scripts.update(INLINE_SCRIPT.findall(answer.text))
+        styles.update(a or b for a, b in STYLE_ATTRIBUTE.findall(answer.text))
+
+    assert scripts, "the workers page's inline script was not found: is the pattern stale?"
+    assert styles
+    assert {source_hash(s) for s in scripts} <= set(FLOWER_POLICY["script-src"])
+    assert {source_hash(s) for s in styles} <= set(FLOWER_POLICY["style-src-attr"])
+
+
 @pytest.fixture(scope="module")
 def flower_web(
     live_flower: LiveFlower,
@@ -334,6 +364,47 @@ def test_the_dashboard_streams_through_the_web_server_for_staff_only(
     assert anonymous.headers["Location"] == "/login?next=/flower/"
     assert grow.status_code == 200, grow.text
     assert grow.json() == {"message": f"Growing '{flower_worker.name}' worker's pool by 1"}
+
+
+def test_flowers_credentials_are_in_its_environment_not_on_its_command_line(
+    flower: LiveFlower,
+) -> None:
+    argv = " ".join(psutil.Process(flower.pid).cmdline())
+    anonymous = requests.get(f"{flower.url}/flower/api/workers", timeout=5)
+    signed_in = requests.get(
+        f"{flower.url}/flower/api/workers", auth=(flower.user, flower.password), timeout=5
+    )
+
+    assert flower.password not in argv
+    assert "--basic_auth" not in argv
+    assert anonymous.status_code == 401  # FLOWER_BASIC_AUTH took effect
+    assert signed_in.status_code == 200
+
+
+def test_flowers_metrics_reach_only_staff_through_the_web_process(
+    flower: LiveFlower, flower_web: LiveServer, sam: User
+) -> None:
+    """Flower exempts /metrics and /healthcheck from its own authentication (its docs, every
+    2.x release; no option changes it): whoever reaches Flower's port reads them. So that
+    port stays on loopback (make run) or the compose network, and through the web process
+    the metrics are for staff only, like the rest of the dashboard."""
+    User.objects.create_user("ana", password="ana-password-1")
+    direct = requests.get(f"{flower.url}/flower/metrics", timeout=5)
+    staff = session_for(flower_web, "sam", "sam-password-1").get(
+        f"{flower_web.url}/flower/metrics", timeout=10
+    )
+    member = session_for(flower_web, "ana", "ana-password-1").get(
+        f"{flower_web.url}/flower/metrics", timeout=5
+    )
+    anonymous = requests.get(f"{flower_web.url}/flower/metrics", allow_redirects=False, timeout=5)
+
+    assert direct.status_code == 200, "Flower now protects /metrics: update README, Security"
+    assert staff.status_code == 200
+    assert "flower_" in staff.text
+    assert member.status_code == 403
+    assert "flower_" not in member.text
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"] == "/login?next=/flower/metrics"
 
 
 # --- Flower dies ---------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from csp.constants import NONCE, NONE, SELF
+
 from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url
 
 env = Env()
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "channels",
     "axes",
+    "csp",
     "task_manager",
     "cluster",
     "deploy",
@@ -38,6 +41,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers /assets/ and /static/ itself: every answer gets them.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +62,38 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# With SECURE_SSL_REDIRECT on (production), the health check still answers on plain HTTP:
+# the compose healthcheck and load balancers probe the web process from inside.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+
+# --- What browsers may do with our pages ----------------------------------------------------
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, images and
+# connections from this origin only; an inline <script> or <style> runs only with the nonce
+# of its own answer (the API docs' templates put it there). In current browsers 'self' in
+# connect-src also covers ws:/wss: to this host, the live updates' WebSocket. A few views
+# widen it for what they serve (config/urls.py: Redoc; cluster/flower_proxy.py: Flower).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # the favicon and the stylesheets' icons are data: URLs
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy: powerful browser features that TaskPulse never uses, off for every page
+# and every frame (a console warning names any feature Chromium does not know: keep to these).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+        "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+    )
+}  # fmt: skip
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
@@ -98,6 +136,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads (EDI files) are private like the rest of var/; Django's default is 0644.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 
 def vite_asset_is_immutable(path: str, url: str) -> bool:

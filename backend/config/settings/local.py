@@ -4,6 +4,7 @@ import secrets
 from pathlib import Path
 
 from config.env import VAR_DIR
+from config.private_files import write_private
 from config.settings.base import *  # noqa: F403
 
 
@@ -12,10 +13,8 @@ def local_secret_key(path: Path = VAR_DIR / "secret_key") -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(50)
-        path.write_text(key)
-        path.chmod(0o600)
+        write_private(path, key)
         return key
 
 

@@ -37,9 +37,11 @@ EXPECTED_SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat", "f
 BACKEND_SERVICES = {"migrate", "web", "worker", "beat", "flower"}
 
 # Read by the processes rather than by the settings: billiard/Celery (REMAP_SIGTERM),
-# Django (DJANGO_SETTINGS_MODULE), config.env (TASKPULSE_VAR_DIR), ensure_admin.
+# Django (DJANGO_SETTINGS_MODULE), config.env (TASKPULSE_VAR_DIR), ensure_admin, Flower
+# (FLOWER_BASIC_AUTH, its --basic_auth).
 PROCESS_NAMES = {
     "REMAP_SIGTERM",
+    "FLOWER_BASIC_AUTH",
     "DJANGO_SETTINGS_MODULE",
     "TASKPULSE_VAR_DIR",
     "TASKPULSE_ADMIN_PASSWORD",
@@ -407,12 +409,24 @@ def test_flower_is_authenticated_and_not_published() -> None:
     assert "--address=0.0.0.0" in cmd
     assert "--port=5555" in cmd
     assert "--url_prefix=flower" in cmd  # the web service proxies it at /flower/
-    basic_auth = [part for part in cmd if part.startswith("--basic_auth=")]
-    assert basic_auth == [f"--basic_auth=admin:{DUMMY_ENVIRON['FLOWER_PASSWORD']}"]
+    # Its credentials by environment, which Flower reads as --basic_auth.
+    assert environment(flower)["FLOWER_BASIC_AUTH"] == f"admin:{DUMMY_ENVIRON['FLOWER_PASSWORD']}"
     for service in data["services"].values():
         assert "FLOWER_UNAUTHENTICATED_API" not in environment(service)
     with pytest.raises(MissingVariableError, match="FLOWER_PASSWORD"):
         compose({k: v for k, v in DUMMY_ENVIRON.items() if k != "FLOWER_PASSWORD"})
+
+
+def test_no_credential_is_on_a_command_line() -> None:
+    """`ps` and `docker top` show every command line to whoever can look."""
+    secrets = {DUMMY_ENVIRON["FLOWER_PASSWORD"], DUMMY_ENVIRON["POSTGRES_PASSWORD"],
+               DUMMY_ENVIRON["SECRET_KEY"]}  # fmt: skip
+    for name, service in compose()["services"].items():
+        healthcheck = (service.get("healthcheck") or {}).get("test") or []
+        line = " ".join([*command(service), *map(str, healthcheck)])
+        assert "--basic_auth" not in line, name
+        for secret in secrets:
+            assert secret not in line, f"{name}: a credential on its command line"
 
 
 def compose_cli() -> list[str] | None:

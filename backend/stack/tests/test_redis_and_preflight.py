@@ -1,5 +1,7 @@
 import socket
+import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
@@ -40,6 +42,55 @@ def test_embedded_redis_clears_a_leftover_of_a_killed_run(tmp_path: Path) -> Non
     finally:
         second.stop()
         first.stop()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_embedded_redis_requires_a_password_kept_private_and_off_its_command_line(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "redis"
+    server = EmbeddedRedis(folder, persistent=False, unixsocket=folder / "redis.sock")
+    url = server.start()
+    try:
+        password = (folder / "password").read_text()
+        assert server.process is not None
+        argv = psutil.Process(server.process.pid).cmdline()
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis.from_url(f"redis://127.0.0.1:{urlsplit(url).port}/0").ping()
+        assert redis.Redis.from_url(url).ping()
+        assert redis.Redis.from_url(server.unix_url).ping()
+    finally:
+        server.stop()
+
+    assert len(password) >= 32
+    assert url.startswith(f"redis://:{password}@127.0.0.1:")
+    assert password not in " ".join(argv)
+    assert mode(folder) == 0o700
+    for name in ("password", "redis.conf"):
+        assert mode(folder / name) == 0o600, name
+
+
+def test_a_persistent_embedded_redis_keeps_its_password_across_restarts(tmp_path: Path) -> None:
+    first = EmbeddedRedis(tmp_path, persistent=True)
+    url = first.start()
+    assert mode(tmp_path / "url") == 0o600
+    first.stop()
+    second = EmbeddedRedis(tmp_path, persistent=True)
+    try:
+        assert second.start().split("@")[0] == url.split("@")[0]
+    finally:
+        second.stop()
+
+
+def test_the_redis_password_stays_out_of_the_preflight_message() -> None:
+    with pytest.raises(EnvError) as error:
+        check_redis_reachable("redis://:s3cret-pw@127.0.0.1:9/0", timeout=0.5)
+
+    assert "s3cret-pw" not in str(error.value)
+    assert "redis://:**@127.0.0.1:9/0" in str(error.value)
 
 
 def test_unreachable_redis_is_one_line_naming_the_variable() -> None:

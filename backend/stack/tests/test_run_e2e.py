@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
+import redis
 import requests
 
 from stack.redis import free_port
@@ -58,8 +61,19 @@ def wait_for_healthy(port: str, process: subprocess.Popen[str], limit: float = 1
     return body
 
 
+def not_private(var: Path) -> list[str]:
+    """Everything under var/ that another user of the machine could read or enter."""
+    paths = [var, *var.rglob("*")]
+    return [
+        f"{path.relative_to(var.parent)} {stat.S_IMODE(path.lstat().st_mode):o}"
+        for path in paths
+        if not path.is_symlink() and stat.S_IMODE(path.lstat().st_mode) & 0o077
+    ]
+
+
 def test_run_brings_every_process_up_and_one_sigint_leaves_none_behind(tmp_path: Path) -> None:
     env = stack_env(tmp_path)
+    var = tmp_path / "var"
     process = start_stack(env)
     try:
         body = wait_for_healthy(env["WEB_PORT"], process)
@@ -70,6 +84,12 @@ def test_run_brings_every_process_up_and_one_sigint_leaves_none_behind(tmp_path:
             json={"username": "admin", "password": "admin-password-1"},
             timeout=5,
         )
+        open_files = not_private(var)
+        sqlite_files = sorted(path.name for path in var.glob("db.sqlite3*"))
+        redis_url = (var / "redis" / "url").read_text()
+        without_password = f"redis://127.0.0.1:{urlsplit(redis_url).port}/0"
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis.from_url(without_password).ping()
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
@@ -82,6 +102,17 @@ def test_run_brings_every_process_up_and_one_sigint_leaves_none_behind(tmp_path:
     assert process.returncode == 0
     assert "all processes stopped" in output
     assert not [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    # Every process worked through the password-protected Redis (broker, results, channel
+    # layer, cache, Flower's broker connection, the health check), and no file is open.
+    redis_password = (var / "redis" / "password").read_text()
+    assert redis_url.startswith(f"redis://:{redis_password}@127.0.0.1:")
+    # No credential on a command line, which every user of the machine can read in `ps`.
+    flower_password = (var / "flower_password").read_text()
+    for secret in (redis_password, flower_password):
+        assert secret not in names + output
+    assert "--basic_auth" not in names
+    assert sqlite_files == ["db.sqlite3", "db.sqlite3-shm", "db.sqlite3-wal"]
+    assert open_files == []
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from kombu.utils.url import maybe_sanitize_url
 
 from edi import services
 from edi.testdata import DEFECTS, generate_batch
@@ -69,7 +70,8 @@ class Command(BaseCommand):
             redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping()
         except redis.RedisError:
             raise CommandError(
-                f"Redis at {settings.CELERY_BROKER_URL} does not answer: start `make run` first"
+                f"Redis at {maybe_sanitize_url(settings.CELERY_BROKER_URL)} does not answer: "
+                "start `make run` first"
             ) from None
         if not live_workers():
             self.stderr.write("No worker answers yet: the import waits in the queue for one.")
