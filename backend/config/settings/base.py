@@ -173,6 +173,10 @@ TASKPULSE_UNSENT_GRACE_SECONDS = env.integer("TASKPULSE_UNSENT_GRACE_SECONDS", d
 TASKPULSE_WORKER_LOST_AFTER = env.integer("TASKPULSE_WORKER_LOST_AFTER", default=60)
 TASKPULSE_MAX_REQUEUES = env.integer("TASKPULSE_MAX_REQUEUES", default=3)
 TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, minimum=1)
+# A WebSocket that has not authenticated within this many seconds is closed with 4401.
+TASKPULSE_WS_AUTH_TIMEOUT = env.number(
+    "TASKPULSE_WS_AUTH_TIMEOUT", default=10.0, minimum=0.1, maximum=300
+)
 
 # --- deploy: VM deployments ---------------------------------------------------------------
 # Who runs new deployments: "simulator" (no vCenter needed) or "vsphere" (pyVmomi extra).
@@ -241,6 +245,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view, the auth views included: JSON with bounded nesting and size (a 400/413).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "config.api.metadata.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the consumer reads on it
 
 ORIGIN = "http://localhost"
 NOT_WHOLE = "must be a non-negative integer"
+TOO_BIG = str(2**63)
+HUGE = "9" * 90  # a group name made of it would be past Channels' 100 characters
 
 
 @pytest.fixture(autouse=True)
@@ -96,14 +98,27 @@ async def test_a_connection_without_credentials_is_closed_4401_when_it_speaks() 
     assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
 
 
-async def test_a_silent_unauthenticated_connection_is_closed_4401(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(consumers, "AUTH_TIMEOUT_SECONDS", 0.05)
+async def test_a_silent_unauthenticated_connection_is_closed_4401(settings) -> None:
+    settings.TASKPULSE_WS_AUTH_TIMEOUT = 0.05
     client = communicator()
     await client.connect()
 
     assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_deeply_nested_frame_before_auth_gets_an_error_and_auth_still_works(
+    token: str,
+) -> None:
+    client = communicator()
+    await client.connect()
+
+    await client.send_to(text_data="[" * 5000 + "]" * 5000)
+    error = await client.receive_json_from()
+    await send(client, {"action": "auth", "token": token})
+
+    assert error == {"type": "error", "detail": "malformed JSON: nested deeper than 64 levels"}
+    assert (await client.receive_json_from())["type"] == "hello"
+    await client.disconnect()
 
 
 async def test_a_bad_token_gets_an_error_then_4401() -> None:
@@ -239,12 +254,16 @@ async def test_staff_may_subscribe_to_any_execution(user: User, staff_token: str
 @pytest.mark.parametrize(
     ("frame", "detail"),
     [
-        ("{not json", "malformed JSON"),
+        ("{not json", "malformed JSON: Expecting property name"),
+        ("[" * 1000 + "]" * 1000, "malformed JSON: nested deeper than 64 levels"),
+        ('{"action": "ping", "n": NaN}', "malformed JSON: NaN is not a JSON number"),
         ("[1, 2]", 'a message must be a JSON object with an "action"'),
         ('{"action": "dance"}', "unknown action 'dance'"),
         ('{"action": "subscribe", "execution_id": "7"}', f"'execution_id' {NOT_WHOLE}"),
         ('{"action": "subscribe", "execution_id": 7, "since_seq": -1}', f"'since_seq' {NOT_WHOLE}"),
         ('{"action": "unsubscribe", "execution_id": true}', f"'execution_id' {NOT_WHOLE}"),
+        ('{"action": "unsubscribe", "execution_id": ' + HUGE + "}", f"'execution_id' {NOT_WHOLE}"),
+        ('{"action": "subscribe", "execution_id": ' + TOO_BIG + "}", f"'execution_id' {NOT_WHOLE}"),
     ],
 )  # fmt: skip
 async def test_a_malformed_message_gets_an_error_and_the_connection_stays_open(
@@ -254,7 +273,9 @@ async def test_a_malformed_message_gets_an_error_and_the_connection_stays_open(
 
     await client.send_to(text_data=frame)
 
-    assert await client.receive_json_from() == {"type": "error", "detail": detail}
+    error = await client.receive_json_from()
+    assert error["type"] == "error"
+    assert error["detail"].startswith(detail)
     await send(client, {"action": "ping"})
     assert await client.receive_json_from() == {"type": "pong"}
     await client.disconnect()
