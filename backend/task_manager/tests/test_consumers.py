@@ -50,15 +50,20 @@ def staff_token(staff_user: User) -> str:
 
 
 def communicator(
-    *, origin: str | None = ORIGIN, token: str | None = None, cookie: str | None = None
-) -> WebsocketCommunicator:
+    *, origin: str | None = ORIGIN, token: str | None = None, cookie: str | None = None,
+    host: str = "localhost", scheme: str = "ws", extra: list[tuple[bytes, bytes]] | None = None,
+) -> WebsocketCommunicator:  # fmt: skip
     """A client of the whole WebSocket stack, as config.asgi builds it."""
     application = origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-    headers = [(b"origin", origin.encode())] if origin else []
+    headers = [(b"host", host.encode()), *(extra or [])]
+    if origin:
+        headers.append((b"origin", origin.encode()))
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     subprotocols = ["taskpulse", f"token.{token}"] if token else []
-    return WebsocketCommunicator(application, "/ws/tasks/", headers, subprotocols)
+    client = WebsocketCommunicator(application, "/ws/tasks/", headers, subprotocols)
+    client.scope["scheme"] = scheme
+    return client
 
 
 async def connected(**kwargs: Any) -> tuple[WebsocketCommunicator, dict[str, Any]]:
@@ -187,6 +192,51 @@ async def test_a_foreign_origin_is_closed_4403(token: str) -> None:
 
     assert accepted  # completed, so that the client can read why it is closed
     assert await closed_with(client) == 4403
+
+
+@pytest.mark.parametrize(
+    ("host", "scheme", "origin"),
+    [
+        ("localhost", "ws", "http://localhost:9999"),  # another port
+        ("localhost", "ws", "https://localhost"),  # another scheme
+        ("localhost", "wss", "http://localhost"),
+        ("localhost:8000", "ws", "http://LOCALHOST:1"),
+        ("localhost:8000", "ws", "http://localhost"),
+        ("evil.example", "ws", "http://evil.example"),  # a Host not in ALLOWED_HOSTS
+        ("localhost", "ws", "null"),
+    ],
+)
+async def test_an_origin_that_http_csrf_refuses_is_closed_4403(
+    token: str, host: str, scheme: str, origin: str
+) -> None:
+    client = communicator(origin=origin, host=host, scheme=scheme, token=token)
+    await client.connect()
+
+    assert await closed_with(client) == 4403
+
+
+@pytest.mark.parametrize(
+    ("host", "scheme", "origin", "extra"),
+    [
+        ("localhost:8000", "ws", "http://localhost:8000", []),
+        ("localhost", "wss", "https://localhost", []),
+        ("localhost", "ws", "https://app.example", []),  # CSRF_TRUSTED_ORIGINS
+        ("localhost", "ws", "https://eu.trusted.example", []),  # a trusted wildcard
+        ("localhost", "ws", "https://localhost", [(b"x-forwarded-proto", b"https")]),
+    ],
+)
+async def test_the_origins_that_http_csrf_accepts_get_hello(
+    settings, token: str, host: str, scheme: str, origin: str, extra: list
+) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example", "https://*.trusted.example"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    client, hello = await connected(
+        origin=origin, host=host, scheme=scheme, token=token, extra=extra
+    )
+
+    assert hello["type"] == "hello"
+    await client.disconnect()
 
 
 # --- the client's actions -----------------------------------------------------------------
