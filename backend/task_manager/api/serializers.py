@@ -160,6 +160,28 @@ class ExportQuerySerializer(ExecutionFilterSerializer):
     format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
 
 
+class ExportRowSerializer(serializers.Serializer):
+    """One row of the export (task_manager.api.export.export_row): a CSV line, or one object
+    of the JSON file's array."""
+
+    id = serializers.IntegerField()
+    task_id = serializers.CharField()
+    name = serializers.CharField()
+    module = serializers.CharField()
+    title = serializers.CharField()
+    user = serializers.CharField(help_text="The username; empty for work of no user.")
+    status = serializers.ChoiceField(choices=ExecutionStatus.choices)
+    progress = serializers.FloatField()
+    processed_items = serializers.IntegerField()
+    failed_items = serializers.IntegerField()
+    total_items = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True)
+    error = serializers.CharField()
+
+
 # --- stats -----------------------------------------------------------------------------------
 
 
