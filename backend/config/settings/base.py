@@ -262,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tracked Celery executions, live progress, cancel, stats and notifications.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The errors every operation may answer, in config.api.errors' shape (after the enums).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.document_error_responses",
+    ],
     # The docs pages load nothing from another origin: they work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

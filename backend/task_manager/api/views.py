@@ -195,7 +195,11 @@ class TemplateViewSet(ModelViewSet):
 
     @extend_schema(
         request=s.TemplateLaunchSerializer,
-        responses={201: s.ExecutionSerializer, 400: OpenApiResponse(description="Bad params.")},
+        responses={
+            201: s.ExecutionSerializer,
+            400: OpenApiResponse(description="Bad params."),
+            429: OpenApiResponse(description="Past the module's launch rate; see Retry-After."),
+        },
     )
     @action(detail=True, methods=["post"])
     def launch(self, request: Request, pk: str | None = None) -> Response:
