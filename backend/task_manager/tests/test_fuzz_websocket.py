@@ -29,7 +29,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 FRAMES = int(os.environ.get("TASKPULSE_FUZZ_FRAMES", "500"))
 SEED = int(os.environ.get("TASKPULSE_FUZZ_SEED", "14"))
-# docs/API.md, "WebSocket": why the server may close a connection.
+# docs/API.md, "WebSocket": the close codes a client's frames may cause (it also lists 1011,
+# a missed keepalive ping, and 1012, a restart, which no frame causes).
 CLOSE_CODES = {1000, 1002, 1007, 1009, 4401, 4403}
 ANSWER_TYPES = {"error", "pong", "task.status", "task.progress", "task.log", "notification"}
 FUZZ_SETTINGS = settings(
