@@ -66,6 +66,7 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         self.state_seq: dict[int, int] = {}
         self.replayed_upto: dict[int, int] = {}
         self.auth_timeout: asyncio.Task[None] | None = None
+        self.closing = False
 
     async def connect(self) -> None:
         """Called on the handshake: accept, then authenticate (session, subprotocol or message)."""
@@ -107,6 +108,23 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(group, self.channel_name)
         self.joined.discard(group)
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Called to end the connection, once: frames the client sent meanwhile are dropped.
+
+        uvicorn still delivers frames that arrived before the close went out, and raises on
+        anything sent after it (an `auth` right behind a `ping` would send a hello).
+        """
+        if not self.closing:
+            self.closing = True
+            await super().close(code=code, reason=reason)
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Called for every message to the client; none once the connection is closing."""
+        if not self.closing:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: leave every group."""
         if self.auth_timeout is not None:
@@ -118,6 +136,8 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called with each frame: parse, dispatch, and answer mistakes with an error."""
+        if self.closing:
+            return
         try:
             content = self.parse(text_data, bytes_data)
             action = content.get("action")

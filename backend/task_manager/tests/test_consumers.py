@@ -126,6 +126,17 @@ async def test_a_deeply_nested_frame_before_auth_gets_an_error_and_auth_still_wo
     await client.disconnect()
 
 
+async def test_nothing_is_sent_after_the_server_closed(token: str) -> None:
+    client = communicator(origin=None)
+    await client.connect()
+
+    await send(client, {"action": "ping"})  # not authenticated: closed 4401
+    await send(client, {"action": "auth", "token": token})  # sent before the close arrived
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+    assert await client.receive_nothing()
+
+
 async def test_a_bad_token_gets_an_error_then_4401() -> None:
     client = communicator()
     await client.connect()

@@ -78,6 +78,14 @@ def send(client: WsClient, frame: Frame) -> None:
         client.connection.send(frame)
 
 
+def send_at_once(client: WsClient, messages: list[dict[str, Any]]) -> None:
+    """Several text frames in one write to the socket."""
+    protocol = client.connection.protocol
+    for message in messages:
+        protocol.send_text(json.dumps(message).encode())
+    client.connection.socket.sendall(b"".join(protocol.data_to_send()))
+
+
 def answers_until(client: WsClient, last: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
     """Messages up to the one `last` matches, each checked to be of a documented type."""
     seen = client.recv_until(last, timeout=15)
@@ -109,7 +117,8 @@ def fuzz_token() -> str:
 def no_traceback(fuzz_web: LiveServer):
     start = len(fuzz_web.output())
     yield
-    assert "Traceback" not in fuzz_web.output()[start:]
+    log = fuzz_web.output()[start:]
+    assert "Traceback" not in log, log[log.find("Traceback") - 300 :][:6000]
 
 
 # --- hand-picked frames ---------------------------------------------------------------------
@@ -166,6 +175,19 @@ def test_what_closes_an_unauthenticated_socket_and_with_which_code(
         client.send(frame)
 
     assert close_code(client) == code
+
+
+@pytest.mark.usefixtures("no_traceback")
+def test_frames_already_sent_when_the_server_closes_are_dropped(
+    fuzz_web: LiveServer, fuzz_token: str
+) -> None:
+    client = WsClient(fuzz_web.ws_url)
+    ping, auth = {"action": "ping"}, {"action": "auth", "token": fuzz_token}
+
+    # One write: the server has every frame in hand when the first one makes it close 4401.
+    send_at_once(client, [ping, auth, ping])
+
+    assert close_code(client) == 4401
 
 
 def test_a_frame_that_breaks_the_protocol_is_closed_1002(fuzz_web: LiveServer) -> None:
