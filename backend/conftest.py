@@ -72,3 +72,27 @@ def live_web(django_db_setup, django_db_blocker, tmp_path_factory):
         server = LiveServer(tmp_path_factory.mktemp("web") / "web.log")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def fuzz_web(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A web server for the fuzzers alone: its own log (to find tracebacks in), its own
+    media folder, a fake Flower, and a Redis database of its own, so that the work it
+    launches is never run by a test worker and is dropped at the end."""
+    import redis
+
+    from cluster.tests.fake_cluster import healthy
+    from testing.fake_flower import Reply, fake_flower
+    from testing.live import LiveServer, redis_database_url
+
+    folder = tmp_path_factory.mktemp("fuzz-web")
+    redis_url = redis_database_url(7)
+    answer = Reply(body={"message": "done"})
+    with fake_flower(healthy(), default=answer) as flower, django_db_blocker.unblock():
+        server = LiveServer(
+            folder / "web.log", REDIS_URL=redis_url, TASKPULSE_VAR_DIR=str(folder),
+            FLOWER_URL=flower.url, FLOWER_USER="flower", FLOWER_PASSWORD="fuzz",
+        )  # fmt: skip
+        yield server
+        server.stop()
+    redis.Redis.from_url(redis_url).flushdb()

@@ -21,7 +21,7 @@ from task_manager.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": ConditionalPolls(django_asgi_app),
-        # AllowedHostsOriginValidator's rules, with 4403 for a foreign Origin.
+        # The Origin HTTP's CSRF check would accept, else 4403 (task_manager.auth).
         "websocket": origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -11,6 +11,10 @@ from __future__ import annotations
 import sys
 
 APPLICATION = "config.asgi:application"
+# The largest WebSocket message uvicorn takes (its default is 16 MiB): a larger frame is
+# refused with close 1009 as soon as its header is read, before it is buffered. Clients
+# send small JSON actions (the consumer answers an error past 16 KiB).
+WS_MAX_BYTES = 64 * 1024
 
 
 def web_argv(host: str, port: int, *, application: str = APPLICATION,
@@ -18,6 +22,7 @@ def web_argv(host: str, port: int, *, application: str = APPLICATION,
     return [
         sys.executable, "-m", "uvicorn", application, "--host", host, "--port", str(port),
         "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
+        "--ws-max-size", str(WS_MAX_BYTES),
         "--lifespan", "off",  # Django's ASGI handler does not speak the lifespan protocol
         # On Ctrl-C, open WebSockets get this long to close before the process exits.
         "--timeout-graceful-shutdown", "5",

@@ -8,14 +8,16 @@ notification, pong, error). Group names come from the authenticated user only.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from config.api import untrusted_json
+from config.api.inputs import MAX_DB_INTEGER
 from task_manager import events
 from task_manager.auth import user_for_token
 from task_manager.models import TaskExecution, TaskLogLine
@@ -28,7 +30,6 @@ MAX_FRAME_CHARS = 16 * 1024
 MAX_SUBSCRIPTIONS = 200
 MAX_TRACKED_SEQS = 10_000
 REPLAY_BATCH = 500
-AUTH_TIMEOUT_SECONDS = 10
 DATABASE_FREE_EVENTS = frozenset({"task.status", "task.progress", "task.log", "notification"})
 
 
@@ -38,8 +39,8 @@ class ProtocolError(Exception):
 
 def _whole_number(content: dict[str, Any], key: str) -> int:
     value = content.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ProtocolError(f"'{key}' must be a non-negative integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DB_INTEGER:
+        raise ProtocolError(f"'{key}' must be a non-negative integer (at most {MAX_DB_INTEGER})")
     return value
 
 
@@ -65,6 +66,7 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         self.state_seq: dict[int, int] = {}
         self.replayed_upto: dict[int, int] = {}
         self.auth_timeout: asyncio.Task[None] | None = None
+        self.closing = False
 
     async def connect(self) -> None:
         """Called on the handshake: accept, then authenticate (session, subprotocol or message)."""
@@ -77,7 +79,7 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
             self.auth_timeout = asyncio.create_task(self.close_unless_authenticated())
 
     async def close_unless_authenticated(self) -> None:
-        await asyncio.sleep(AUTH_TIMEOUT_SECONDS)
+        await asyncio.sleep(settings.TASKPULSE_WS_AUTH_TIMEOUT)
         if self.user is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
@@ -106,6 +108,23 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(group, self.channel_name)
         self.joined.discard(group)
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Called to end the connection, once: frames the client sent meanwhile are dropped.
+
+        uvicorn still delivers frames that arrived before the close went out, and raises on
+        anything sent after it (an `auth` right behind a `ping` would send a hello).
+        """
+        if not self.closing:
+            self.closing = True
+            await super().close(code=code, reason=reason)
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Called for every message to the client; none once the connection is closing."""
+        if not self.closing:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: leave every group."""
         if self.auth_timeout is not None:
@@ -117,6 +136,8 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called with each frame: parse, dispatch, and answer mistakes with an error."""
+        if self.closing:
+            return
         try:
             content = self.parse(text_data, bytes_data)
             action = content.get("action")
@@ -141,9 +162,9 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         if len(text_data) > MAX_FRAME_CHARS:
             raise ProtocolError(f"message too large (over {MAX_FRAME_CHARS} characters)")
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            raise ProtocolError("malformed JSON") from None
+            content = untrusted_json.loads(text_data)
+        except ValueError as exc:
+            raise ProtocolError(f"malformed JSON: {exc}") from None
         if not isinstance(content, dict):
             raise ProtocolError('a message must be a JSON object with an "action"')
         return content

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import requests
@@ -40,6 +41,16 @@ def live_database_url() -> str:
     host = db.get("HOST") or "127.0.0.1"
     port = db.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def redis_database_url(index: int) -> str:
+    """The test Redis, another of its numbered databases: a web server on it shares no
+    broker queue with the test workers (nothing it launches is ever run)."""
+    parts = urlsplit(settings.REDIS_URL)
+    if parts.scheme == "unix":
+        query = [q for q in parts.query.split("&") if q and not q.startswith("db=")]
+        return urlunsplit(parts._replace(query="&".join([*query, f"db={index}"])))
+    return urlunsplit(parts._replace(path=f"/{index}"))
 
 
 def process_env(**extra: str) -> dict[str, str]:

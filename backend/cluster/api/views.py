@@ -34,7 +34,7 @@ from cluster.api.serializers import (
 )
 from cluster.health import health_report
 from cluster.models import AuditRecord
-from config.api.inputs import BODY_PARSERS, request_user, validated
+from config.api.inputs import request_user, validated
 from config.api.pagination import Pagination
 from task_manager.api.serializers import is_registered_task
 
@@ -101,8 +101,6 @@ ACTION_RESPONSES = {
 
 
 class ClusterActionView(StaffView):
-    parser_classes = BODY_PARSERS
-
     def run(self, request: Request, *, action: str, target: str, body: dict) -> Response:
         outcome = services.cluster_action(
             user=request_user(request), action=action, target=target, params=body

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -9,7 +11,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, with validation errors as {"detail", "errors": {field: [messages]}}."""
+    """DRF's handler, with validation errors as {"detail", "errors": {field: [messages]}}.
+
+    Django's own limits on a request body, met while DRF reads it, are JSON errors too
+    (Django would answer them with an HTML 400).
+    """
+    exc = body_limit_error(exc)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         errors = (
@@ -19,6 +26,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
         response.data = {"detail": first_message(errors), "errors": errors}
     return response
+
+
+def body_limit_error(exc: Exception) -> Exception:
+    """Django's DATA_UPLOAD_MAX_* refusals as the API exceptions they mean."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return ValidationError({"non_field_errors": [str(exc)]})
+    return exc
 
 
 def first_message(errors: Any) -> str:
@@ -49,3 +66,9 @@ class BrokerUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The task broker cannot be reached; try again shortly."
     default_code = "broker_unavailable"
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"

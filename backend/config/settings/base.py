@@ -249,6 +249,11 @@ TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, m
 # others wait their turn, PENDING (task_manager.turns). A module not named, or 0: no limit.
 TASKPULSE_USER_CONCURRENCY = env.counts("TASKPULSE_USER_CONCURRENCY", default={"deploy": 1})
 
+# A WebSocket that has not authenticated within this many seconds is closed with 4401.
+TASKPULSE_WS_AUTH_TIMEOUT = env.number(
+    "TASKPULSE_WS_AUTH_TIMEOUT", default=10.0, minimum=0.1, maximum=300
+)
+
 # --- deploy: VM deployments ---------------------------------------------------------------
 # Who runs new deployments: "simulator" (no vCenter needed) or "vsphere" (pyVmomi extra).
 TASKPULSE_DEPLOY_PROVIDER = env.choice(
@@ -327,6 +332,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view, the auth views included: JSON with bounded nesting and size (a 400/413).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "config.api.metadata.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
@@ -337,6 +349,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tracked Celery executions, live progress, cancel, stats and notifications.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The errors every operation may answer, in config.api.errors' shape (after the enums).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.document_error_responses",
+    ],
     # The docs pages load nothing from another origin: they work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
-from config.api.inputs import BODY_PARSERS, request_user, validated
+from config.api.inputs import request_user, validated
 from config.api.pagination import Pagination
 from deploy import payloads, selectors, services
 from deploy.api import serializers as s
@@ -46,7 +46,6 @@ class DeploymentListCreateView(ListAPIView):
 
     serializer_class = s.DeploymentSerializer
     pagination_class = Pagination
-    parser_classes = BODY_PARSERS
 
     def get_throttles(self) -> list[BaseThrottle]:
         return [DeployLaunchThrottle()] if self.request.method == "POST" else []

@@ -9,6 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from config.api.inputs import MAX_DB_INTEGER
 from edi import payloads
 from edi.models import Import, Invoice
 from edi.selectors import INVOICE_ORDERINGS
@@ -20,7 +21,7 @@ class ImportQuerySerializer(serializers.Serializer):
 
 class InvoiceQuerySerializer(serializers.Serializer):
     search = serializers.CharField(required=False, max_length=100)
-    supplier = serializers.IntegerField(required=False, min_value=1)
+    supplier = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_INTEGER)
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
     issued_after = serializers.DateField(required=False)
     issued_before = serializers.DateField(required=False)

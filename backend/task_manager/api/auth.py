@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
@@ -94,12 +94,18 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# DRF serializers cannot say "or null" at the top of a response: the User component, nullable.
+NULLABLE_USER = {"allOf": [{"$ref": "#/components/schemas/User"}], "nullable": True}
+
+
 class MeView(APIView):
     """The signed-in user, or null: asking who one is is no error (and logs none)."""
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=UserSerializer)
+    @extend_schema(
+        responses={200: OpenApiResponse(NULLABLE_USER, description="The user, or null.")}
+    )
     def get(self, request: Request) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return JsonResponse(None, safe=False)  # DRF would render None as an empty body

@@ -59,6 +59,8 @@ def export_row(execution: TaskExecution) -> dict[str, Any]:
 class ExecutionExportView(VisibleExecutionsView):
     """GET executions/export/?format=csv|json with the list's filters, streamed."""
 
+    pagination_class = None  # every matching execution, in one file
+
     def perform_content_negotiation(
         self, request: Request, force: bool = False
     ) -> tuple[BaseRenderer, str]:
@@ -70,7 +72,7 @@ class ExecutionExportView(VisibleExecutionsView):
         parameters=[s.ExportQuerySerializer],
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
-            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/json"): s.ExportRowSerializer(many=True),
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:

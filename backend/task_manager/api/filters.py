@@ -13,10 +13,10 @@ from rest_framework import serializers
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
+from config.api.inputs import MAX_DB_INTEGER
 from task_manager.models import ACTIVE_STATUSES, ExecutionStatus, TaskExecution
 
 ORDERINGS = ("created_at", "-created_at", "started_at", "finished_at", "progress", "status", "name")
-MAX_DB_INTEGER = 2**63 - 1
 
 
 class CommaSeparatedField(serializers.CharField):

@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError as SchemaViolation
 from referencing.exceptions import Unresolvable
 from rest_framework import serializers
 
+from config.api.inputs import MAX_DB_INTEGER
 from config.celery import app as celery_app
 from task_manager import payloads
 from task_manager.api.filters import ExecutionFilterSerializer, comma_list
@@ -35,7 +36,6 @@ from task_manager.models import (
 
 logger = logging.getLogger(__name__)
 
-MAX_INT = 2**63 - 1
 MAX_PARAM_ERRORS = 50
 MAX_MESSAGE = 300
 
@@ -123,7 +123,7 @@ class ExecutionDetailSerializer(ExecutionSerializer):
 
 
 class LogQuerySerializer(serializers.Serializer):
-    after_seq = serializers.IntegerField(min_value=0, max_value=MAX_INT, default=0)
+    after_seq = serializers.IntegerField(min_value=0, max_value=MAX_DB_INTEGER, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=5000, default=500)
 
 
@@ -158,6 +158,28 @@ class UserTasksQuerySerializer(serializers.Serializer):
 
 class ExportQuerySerializer(ExecutionFilterSerializer):
     format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
+
+
+class ExportRowSerializer(serializers.Serializer):
+    """One row of the export (task_manager.api.export.export_row): a CSV line, or one object
+    of the JSON file's array."""
+
+    id = serializers.IntegerField()
+    task_id = serializers.CharField()
+    name = serializers.CharField()
+    module = serializers.CharField()
+    title = serializers.CharField()
+    user = serializers.CharField(help_text="The username; empty for work of no user.")
+    status = serializers.ChoiceField(choices=ExecutionStatus.choices)
+    progress = serializers.FloatField()
+    processed_items = serializers.IntegerField()
+    failed_items = serializers.IntegerField()
+    total_items = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True)
+    error = serializers.CharField()
 
 
 # --- stats -----------------------------------------------------------------------------------

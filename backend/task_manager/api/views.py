@@ -28,7 +28,7 @@ from rest_framework.viewsets import ModelViewSet
 from cluster.selectors import execution_flower_view
 from config.api.errors import BrokerUnavailable, Conflict
 from config.api.etags import etag_matches, execution_etag, with_cache_headers
-from config.api.inputs import BODY_PARSERS, request_user, validated
+from config.api.inputs import request_user, validated
 from config.api.pagination import Pagination
 from task_manager import payloads, selectors
 from task_manager.api import serializers as s
@@ -112,8 +112,6 @@ class ExecutionLogsView(VisibleExecutionsView):
 class ExecutionCancelView(VisibleExecutionsView):
     """POST cancel/{id}/ (body optional: {"force": true})."""
 
-    parser_classes = BODY_PARSERS
-
     @extend_schema(
         request=s.CancelSerializer,
         responses={
@@ -182,7 +180,6 @@ class TemplateViewSet(ModelViewSet):
 
     serializer_class = s.TemplateSerializer
     pagination_class = Pagination
-    parser_classes = BODY_PARSERS
 
     def get_permissions(self) -> list[BasePermission]:
         if self.action == "launch":
@@ -198,7 +195,11 @@ class TemplateViewSet(ModelViewSet):
 
     @extend_schema(
         request=s.TemplateLaunchSerializer,
-        responses={201: s.ExecutionSerializer, 400: OpenApiResponse(description="Bad params.")},
+        responses={
+            201: s.ExecutionSerializer,
+            400: OpenApiResponse(description="Bad params."),
+            429: OpenApiResponse(description="Past the module's launch rate; see Retry-After."),
+        },
     )
     @action(detail=True, methods=["post"])
     def launch(self, request: Request, pk: str | None = None) -> Response:
@@ -241,8 +242,6 @@ class NotificationUnreadCountView(GenericAPIView):
 class NotificationReadView(OwnNotificationsView):
     """POST notifications/{id}/read/: mark one of the caller's notifications read."""
 
-    parser_classes = BODY_PARSERS
-
     @extend_schema(request=None, responses=s.NotificationSerializer)
     def post(self, request: Request, pk: int) -> Response:
         validated(s.EmptyBodySerializer, request.data)
@@ -254,8 +253,6 @@ class NotificationReadView(OwnNotificationsView):
 
 class NotificationReadAllView(GenericAPIView):
     """POST notifications/read-all/: mark every unread notification of the caller read."""
-
-    parser_classes = BODY_PARSERS
 
     @extend_schema(request=None, responses=s.UpdatedSerializer)
     def post(self, request: Request) -> Response:

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the consumer reads on it
 
 ORIGIN = "http://localhost"
 NOT_WHOLE = "must be a non-negative integer"
+TOO_BIG = str(2**63)
+HUGE = "9" * 90  # a group name made of it would be past Channels' 100 characters
 
 
 @pytest.fixture(autouse=True)
@@ -48,15 +50,20 @@ def staff_token(staff_user: User) -> str:
 
 
 def communicator(
-    *, origin: str | None = ORIGIN, token: str | None = None, cookie: str | None = None
-) -> WebsocketCommunicator:
+    *, origin: str | None = ORIGIN, token: str | None = None, cookie: str | None = None,
+    host: str = "localhost", scheme: str = "ws", extra: list[tuple[bytes, bytes]] | None = None,
+) -> WebsocketCommunicator:  # fmt: skip
     """A client of the whole WebSocket stack, as config.asgi builds it."""
     application = origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-    headers = [(b"origin", origin.encode())] if origin else []
+    headers = [(b"host", host.encode()), *(extra or [])]
+    if origin:
+        headers.append((b"origin", origin.encode()))
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     subprotocols = ["taskpulse", f"token.{token}"] if token else []
-    return WebsocketCommunicator(application, "/ws/tasks/", headers, subprotocols)
+    client = WebsocketCommunicator(application, "/ws/tasks/", headers, subprotocols)
+    client.scope["scheme"] = scheme
+    return client
 
 
 async def connected(**kwargs: Any) -> tuple[WebsocketCommunicator, dict[str, Any]]:
@@ -96,14 +103,38 @@ async def test_a_connection_without_credentials_is_closed_4401_when_it_speaks() 
     assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
 
 
-async def test_a_silent_unauthenticated_connection_is_closed_4401(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(consumers, "AUTH_TIMEOUT_SECONDS", 0.05)
+async def test_a_silent_unauthenticated_connection_is_closed_4401(settings) -> None:
+    settings.TASKPULSE_WS_AUTH_TIMEOUT = 0.05
     client = communicator()
     await client.connect()
 
     assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_deeply_nested_frame_before_auth_gets_an_error_and_auth_still_works(
+    token: str,
+) -> None:
+    client = communicator()
+    await client.connect()
+
+    await client.send_to(text_data="[" * 5000 + "]" * 5000)
+    error = await client.receive_json_from()
+    await send(client, {"action": "auth", "token": token})
+
+    assert error == {"type": "error", "detail": "malformed JSON: nested deeper than 64 levels"}
+    assert (await client.receive_json_from())["type"] == "hello"
+    await client.disconnect()
+
+
+async def test_nothing_is_sent_after_the_server_closed(token: str) -> None:
+    client = communicator(origin=None)
+    await client.connect()
+
+    await send(client, {"action": "ping"})  # not authenticated: closed 4401
+    await send(client, {"action": "auth", "token": token})  # sent before the close arrived
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+    assert await client.receive_nothing()
 
 
 async def test_a_bad_token_gets_an_error_then_4401() -> None:
@@ -174,6 +205,51 @@ async def test_a_foreign_origin_is_closed_4403(token: str) -> None:
     assert await closed_with(client) == 4403
 
 
+@pytest.mark.parametrize(
+    ("host", "scheme", "origin"),
+    [
+        ("localhost", "ws", "http://localhost:9999"),  # another port
+        ("localhost", "ws", "https://localhost"),  # another scheme
+        ("localhost", "wss", "http://localhost"),
+        ("localhost:8000", "ws", "http://LOCALHOST:1"),
+        ("localhost:8000", "ws", "http://localhost"),
+        ("evil.example", "ws", "http://evil.example"),  # a Host not in ALLOWED_HOSTS
+        ("localhost", "ws", "null"),
+    ],
+)
+async def test_an_origin_that_http_csrf_refuses_is_closed_4403(
+    token: str, host: str, scheme: str, origin: str
+) -> None:
+    client = communicator(origin=origin, host=host, scheme=scheme, token=token)
+    await client.connect()
+
+    assert await closed_with(client) == 4403
+
+
+@pytest.mark.parametrize(
+    ("host", "scheme", "origin", "extra"),
+    [
+        ("localhost:8000", "ws", "http://localhost:8000", []),
+        ("localhost", "wss", "https://localhost", []),
+        ("localhost", "ws", "https://app.example", []),  # CSRF_TRUSTED_ORIGINS
+        ("localhost", "ws", "https://eu.trusted.example", []),  # a trusted wildcard
+        ("localhost", "ws", "https://localhost", [(b"x-forwarded-proto", b"https")]),
+    ],
+)
+async def test_the_origins_that_http_csrf_accepts_get_hello(
+    settings, token: str, host: str, scheme: str, origin: str, extra: list
+) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example", "https://*.trusted.example"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    client, hello = await connected(
+        origin=origin, host=host, scheme=scheme, token=token, extra=extra
+    )
+
+    assert hello["type"] == "hello"
+    await client.disconnect()
+
+
 # --- the client's actions -----------------------------------------------------------------
 
 
@@ -239,12 +315,16 @@ async def test_staff_may_subscribe_to_any_execution(user: User, staff_token: str
 @pytest.mark.parametrize(
     ("frame", "detail"),
     [
-        ("{not json", "malformed JSON"),
+        ("{not json", "malformed JSON: Expecting property name"),
+        ("[" * 1000 + "]" * 1000, "malformed JSON: nested deeper than 64 levels"),
+        ('{"action": "ping", "n": NaN}', "malformed JSON: NaN is not a JSON number"),
         ("[1, 2]", 'a message must be a JSON object with an "action"'),
         ('{"action": "dance"}', "unknown action 'dance'"),
         ('{"action": "subscribe", "execution_id": "7"}', f"'execution_id' {NOT_WHOLE}"),
         ('{"action": "subscribe", "execution_id": 7, "since_seq": -1}', f"'since_seq' {NOT_WHOLE}"),
         ('{"action": "unsubscribe", "execution_id": true}', f"'execution_id' {NOT_WHOLE}"),
+        ('{"action": "unsubscribe", "execution_id": ' + HUGE + "}", f"'execution_id' {NOT_WHOLE}"),
+        ('{"action": "subscribe", "execution_id": ' + TOO_BIG + "}", f"'execution_id' {NOT_WHOLE}"),
     ],
 )  # fmt: skip
 async def test_a_malformed_message_gets_an_error_and_the_connection_stays_open(
@@ -254,7 +334,9 @@ async def test_a_malformed_message_gets_an_error_and_the_connection_stays_open(
 
     await client.send_to(text_data=frame)
 
-    assert await client.receive_json_from() == {"type": "error", "detail": detail}
+    error = await client.receive_json_from()
+    assert error["type"] == "error"
+    assert error["detail"].startswith(detail)
     await send(client, {"action": "ping"})
     assert await client.receive_json_from() == {"type": "pong"}
     await client.disconnect()

@@ -7,6 +7,7 @@ import requests
 from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
+from stack.web import WS_MAX_BYTES
 from task_manager import launching
 from task_manager.models import TaskExecution, TaskLogLine
 from testing.live import LiveServer, wait_until
@@ -149,16 +150,21 @@ def test_token_as_subprotocol_authenticates(live_web: LiveServer, ana_token: str
     client.close()
 
 
-def test_session_cookie_authenticates_a_browser(live_web: LiveServer, ana: User) -> None:
+def session_cookie(server: LiveServer) -> str:
+    """The Cookie header of a browser that logged in as ana."""
     session = requests.Session()
-    session.get(f"{live_web.url}/api/auth/csrf/", timeout=5)
+    session.get(f"{server.url}/api/auth/csrf/", timeout=5)
     session.post(
-        f"{live_web.url}/api/auth/login/",
+        f"{server.url}/api/auth/login/",
         json={"username": "ana", "password": "ana-password-1"},
-        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": live_web.url},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": server.url},
         timeout=5,
     ).raise_for_status()
-    cookie = f"sessionid={session.cookies['sessionid']}"
+    return f"sessionid={session.cookies['sessionid']}"
+
+
+def test_session_cookie_authenticates_a_browser(live_web: LiveServer, ana: User) -> None:
+    cookie = session_cookie(live_web)
 
     browser = WsClient(live_web.ws_url, origin=live_web.url, cookie=cookie)
     script = WsClient(live_web.ws_url, cookie=cookie)  # no Origin: cookies are ignored
@@ -167,6 +173,35 @@ def test_session_cookie_authenticates_a_browser(live_web: LiveServer, ana: User)
     script.send({"action": "ping"})
     assert script.close_code() == 4401
     browser.close()
+
+
+def test_a_session_from_an_origin_of_another_scheme_or_port_is_closed_4403(
+    live_web: LiveServer, ana: User
+) -> None:
+    cookie = session_cookie(live_web)
+    refused = ["http://127.0.0.1:9999", "https://127.0.0.1", "http://LOCALHOST:1",
+               f"https://127.0.0.1:{live_web.port}"]  # fmt: skip
+
+    codes = {origin: WsClient(live_web.ws_url, origin=origin, cookie=cookie).close_code()
+             for origin in refused}  # fmt: skip
+    browser = WsClient(live_web.ws_url, origin=live_web.url, cookie=cookie)
+
+    assert codes == dict.fromkeys(refused, 4403)
+    assert browser.recv()["type"] == "hello"
+    browser.close()
+
+
+def test_a_frame_over_64_kib_is_refused_with_1009_before_authentication(
+    live_web: LiveServer, ana_token: str
+) -> None:
+    anonymous = WsClient(live_web.ws_url)
+    anonymous.send("x" * (WS_MAX_BYTES + 1))
+    at_limit = connect(live_web, ana_token)
+    at_limit.send('{"action": "ping", "pad": "' + "x" * (WS_MAX_BYTES - 40) + '"}')
+
+    assert anonymous.close_code() == 1009  # uvicorn's --ws-max-size (stack/web.py)
+    assert at_limit.recv()["detail"].startswith("message too large")  # the consumer's 16 KiB
+    at_limit.close()
 
 
 @pytest.mark.parametrize(

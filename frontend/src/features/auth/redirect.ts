@@ -10,9 +10,25 @@ export function loginPathFor(from: PathParts): string {
   return `${LOGIN_PATH}?${new URLSearchParams({ [REDIRECT_PARAM]: target }).toString()}`;
 }
 
-/** Where to go after login: only same-origin paths, never `//host` or `/\host`. */
-export function redirectTargetFrom(searchParams: URLSearchParams): string {
+/**
+ * Where to go after login: a path of this site, else `/`.
+ *
+ * `next` is read the way the browser will read it (the URL parser drops tabs and newlines
+ * and takes `\` for `/`), so `/\t/evil.example` or `/.//evil.example` cannot turn into a
+ * protocol-relative `//evil.example` on the way to the router.
+ */
+export function redirectTargetFrom(
+  searchParams: URLSearchParams,
+  origin: string = window.location.origin,
+): string {
   const next = searchParams.get(REDIRECT_PARAM);
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  if (!next?.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== origin || url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }

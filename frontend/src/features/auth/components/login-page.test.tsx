@@ -47,6 +47,22 @@ describe('LoginPage', () => {
     expect(new Headers(loginInit?.headers).get('X-CSRFToken')).toBe('tok123');
   });
 
+  it('goes home, not to another site, when next hides a protocol-relative URL', async () => {
+    mockFetch({
+      'GET /api/auth/me/': { status: 403, body: { detail: 'Not authenticated.' } },
+      'GET /api/auth/csrf/': { status: 204 },
+      'POST /api/auth/login/': { body: user },
+    });
+    const { user: u, router } = renderLogin('/login?next=/%09/evil.example');
+
+    await u.type(await screen.findByLabelText('Username'), 'ana');
+    await u.type(screen.getByLabelText('Password'), 's3cret');
+    await u.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByText('Home page')).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/');
+  });
+
   it('shows the API error on bad credentials and stays on the page', async () => {
     mockFetch({
       'GET /api/auth/me/': { status: 401, body: { detail: 'Not authenticated.' } },
