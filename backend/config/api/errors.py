@@ -32,7 +32,9 @@ def body_limit_error(exc: Exception) -> Exception:
     """Django's DATA_UPLOAD_MAX_* refusals as the API exceptions they mean."""
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        return PayloadTooLarge(
+            {"non_field_errors": [f"The request body is larger than {limit} bytes."]}
+        )
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return ValidationError({"non_field_errors": [str(exc)]})
     return exc
@@ -66,9 +68,3 @@ class BrokerUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The task broker cannot be reached; try again shortly."
     default_code = "broker_unavailable"
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"

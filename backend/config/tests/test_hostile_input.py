@@ -116,7 +116,10 @@ def test_a_json_body_over_the_upload_limit_is_a_413(settings) -> None:
     response = client.post("/api/auth/token/", body, content_type="application/json")
 
     assert response.status_code == 413
-    assert response.json() == {"detail": "The request body is larger than 1000 bytes."}
+    assert response.json() == {
+        "detail": "The request body is larger than 1000 bytes.",
+        "errors": {"non_field_errors": ["The request body is larger than 1000 bytes."]},
+    }
 
 
 def test_nesting_is_measured_outside_strings_and_up_to_the_limit() -> None:
