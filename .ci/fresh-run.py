@@ -116,8 +116,8 @@ def send_bad_input(port: int) -> None:
         urllib.request.urlopen(request, timeout=10)
         raise Failed("an oversize body was accepted")
     except urllib.error.HTTPError as error:
-        if error.code != 400:
-            raise Failed(f"an oversize body answered {error.code}, not 400") from None
+        if error.code != 413:
+            raise Failed(f"an oversize body answered {error.code}, not 413") from None
 
 
 def processes_of(folder: Path) -> list[int]:
