@@ -1,0 +1,81 @@
+"""End to end, the faults a platform meets (issue #15): a worker restarted under its own name.
+Real workers, real Redis."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from task_manager import launching, recovery
+from task_manager.models import TaskExecution, TaskTemplate, WorkerLostPolicy
+from testing.live import LiveWorker, running, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def ana() -> User:
+    return User.objects.create_user("ana", password="ana-password-1")
+
+
+def launch(user: User, queue: str, template: TaskTemplate | None = None,
+           **kwargs: object) -> TaskExecution:  # fmt: skip
+    return launching.execution_launch(
+        task="task_manager.demo", user=user, kwargs=kwargs, template=template,
+        options={"queue": queue},
+    )  # fmt: skip
+
+
+def statuses(executions: list[TaskExecution]) -> list[str]:
+    return list(
+        TaskExecution.objects.filter(pk__in=[e.pk for e in executions])
+        .order_by("pk")
+        .values_list("status", flat=True)
+    )
+
+
+def settle(executions: list[TaskExecution], timeout: float) -> list[str]:
+    """The statuses once every execution has ended, or when `timeout` is over."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = statuses(executions)
+        if not {"PENDING", "STARTED", "PROGRESS", "RETRY"} & set(now):
+            return now
+        time.sleep(0.2)
+    return statuses(executions)
+
+
+def all_running(executions: list[TaskExecution]) -> bool:
+    return statuses(executions) == ["PROGRESS"] * len(executions)
+
+
+# --- 1. a worker restarted under the same name ----------------------------------------------
+
+
+def test_a_worker_restarted_under_its_own_name_gets_the_lost_work_back(
+    tmp_path: Path, ana: User, settings
+) -> None:
+    settings.TASKPULSE_WORKER_LOST_AFTER = 0
+    template = TaskTemplate.objects.create(
+        name="phoenix", module="demo", task_name="task_manager.demo",
+        on_worker_lost=WorkerLostPolicy.REQUEUE,
+    )  # fmt: skip
+    first = LiveWorker(tmp_path / "first.log", name="phoenix", concurrency=3, queues="phoenix")
+    executions = [launch(ana, "phoenix", template, steps=4, step_seconds=0.5) for _ in range(3)]
+    wait_until(lambda: all_running(executions), what="the three tasks to run")
+    first.kill_hard()
+    # `make run` and compose start it again with the same name: it answers a ping at once.
+    with running(LiveWorker(tmp_path / "again.log", name="phoenix", concurrency=3,
+                            queues="phoenix")):  # fmt: skip
+        report = recovery.recover()
+        final = settle(executions, timeout=40)
+
+    assert final == ["SUCCESS"] * 3, f"stuck or failed: {final}"
+    assert report.requeued == 3
+    requeues = TaskExecution.objects.filter(pk__in=[e.pk for e in executions]).values_list(
+        "requeue_count", flat=True
+    )
+    assert list(requeues) == [1, 1, 1]
