@@ -154,6 +154,8 @@ class DeploymentRun:
             self.retry_or_fail(exc)
         except ProviderError as exc:
             self.fail(str(exc))
+        except tracking.TRANSIENT_DATABASE_ERRORS:
+            raise  # the database went away, not the deployment: the task is retried
         except Exception as exc:
             self.fail(f"{type(exc).__name__}: {exc}", trace=traceback.format_exc())
         finally:

@@ -14,7 +14,9 @@ TASKPULSE_PROGRESS_INTERVAL_MS, counters summed and the last value of everything
 a background flusher delivers the last state even when the task then goes quiet for long.
 
 The start counts as a report: a worker's start is held back one interval and written with
-the execution's first write (task_manager.held_starts).
+the execution's first write (task_manager.held_starts). A task whose database connection
+the server dropped is retried (DATABASE_RETRIES), not failed: the work was fine, the
+database was away.
 
 Modules that launch and end executions themselves (deploy, edi) use what the second part
 of `__all__` names, not the write path's internals.
@@ -38,6 +40,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from task_manager import selectors
+from task_manager.connections import (
+    TRANSIENT_DATABASE_ERRORS,
+    drop_broken_connection,
+    on_fresh_connection,
+)
 from task_manager.held_starts import flusher
 from task_manager.launching import (
     REGISTERED_HEADER,
@@ -55,6 +62,9 @@ from task_manager.rules import Change, ChildrenOutcome
 from task_manager.writes import execution_lock
 
 F = TypeVar("F", bound=Callable[..., Any])
+# A task whose database connection was lost is retried 3 times, after 2, 4 and 8 s.
+DATABASE_RETRIES = 3
+DATABASE_RETRY_SECONDS = 2.0
 
 # For task authors (API.md).
 __all__ = [
@@ -62,10 +72,11 @@ __all__ = [
     "get_user_tasks", "start_task_tracking", "track_task", "update_task_progress",
 ]  # fmt: skip
 # For modules that launch and end executions themselves (deploy, edi): launch one, apply a
-# change at once, end one, and lock one's row to write beside it in the same transaction.
+# change at once, end one, and lock one's row to write beside it in the same transaction;
+# the database errors the tracking layer retries a task for (a module must not fail on them).
 __all__ += [
-    "Change", "ChildrenOutcome", "execution_apply", "execution_finish", "execution_launch",
-    "execution_lock",
+    "TRANSIENT_DATABASE_ERRORS", "Change", "ChildrenOutcome", "execution_apply",
+    "execution_finish", "execution_launch", "execution_lock",
 ]  # fmt: skip
 
 
@@ -189,6 +200,18 @@ def track_task(
 
 def _run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
                  kwargs: dict[str, Any]) -> Any:  # fmt: skip
+    try:
+        return _run(func, task, args, kwargs)
+    except TRANSIENT_DATABASE_ERRORS as exc:
+        # The database went away under the task: its work is not at fault, another try is.
+        drop_broken_connection()
+        retries = task.request.retries or 0
+        raise task.retry(exc=exc, countdown=DATABASE_RETRY_SECONDS * 2**retries,
+                         max_retries=DATABASE_RETRIES) from None  # fmt: skip
+
+
+def _run(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
+         kwargs: dict[str, Any]) -> Any:  # fmt: skip
     execution = _ensure_execution(task)
     if execution.is_finished:
         # A redelivered message of work that already ended (e.g. after a worker crash).
@@ -206,7 +229,7 @@ def _run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
         task.update_state(state="REVOKED")
         raise Ignore() from None
     except Exception:
-        reporter.flush()
+        on_fresh_connection(reporter.flush)
         raise
 
 

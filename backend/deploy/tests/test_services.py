@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import OperationalError
 
 from deploy import services
 from deploy.models import DeploymentHistory
@@ -317,3 +318,20 @@ def test_an_attempt_after_the_last_step_only_finishes(user: User) -> None:
     assert result["vm_id"] == "sim-vm-1"
     assert fresh(history).status == "success"
     assert not [m for _, m in logged(history) if m.startswith("Step ")]
+
+
+def test_a_database_error_in_a_step_is_retried_by_the_task_not_a_failure(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def connection_lost(self: SimulatorProvider, tick: Any) -> None:
+        raise OperationalError("the connection is lost")
+
+    monkeypatch.setattr(SimulatorProvider, "configure_network", connection_lost)
+    history = create(user)
+
+    with pytest.raises(OperationalError):
+        run(history)
+
+    history = fresh(history)
+    assert (history.status, history.error) == ("deploying", "")
+    assert execution_of(history).status == "PROGRESS"

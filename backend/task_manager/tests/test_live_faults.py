@@ -1,5 +1,5 @@
-"""End to end, the faults a platform meets (issue #15): a worker restarted under its own name.
-Real workers, real Redis."""
+"""End to end, the faults a platform meets (issue #15): a worker restarted under its own name,
+a database connection dropped mid-task. Real workers, real Redis, PostgreSQL for the second."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 
 from task_manager import launching, recovery
 from task_manager.models import TaskExecution, TaskTemplate, WorkerLostPolicy
-from testing.live import LiveWorker, running, wait_until
+from testing.live import LiveWorker, client_ports, running, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -79,3 +80,46 @@ def test_a_worker_restarted_under_its_own_name_gets_the_lost_work_back(
         "requeue_count", flat=True
     )
     assert list(requeues) == [1, 1, 1]
+
+
+# --- 2. a database connection dropped mid-task -----------------------------------------------
+
+
+def terminate_backends(worker: LiveWorker) -> int:
+    """pg_terminate_backend on every connection the worker's processes hold (and none else)."""
+    port = int(connection.settings_dict.get("PORT") or 5432)
+    ports = client_ports(worker.pids(), port)
+    if not ports:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND client_port = ANY(%s)",
+            [ports],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_a_database_connection_dropped_mid_task_is_retried_not_left_running(
+    tmp_path: Path, ana: User
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...): pg_terminate_backend")
+    with running(LiveWorker(tmp_path / "w.log", name="dbdrop", concurrency=3,
+                            queues="dbdrop")) as worker:  # fmt: skip
+        executions = [launch(ana, "dbdrop", steps=6, step_seconds=0.4) for _ in range(6)]
+        terminated = 0
+        for _ in range(6):  # whatever each task is doing: a query, a commit, a sleep
+            wait_until(lambda: "PROGRESS" in statuses(executions) or
+                       not set(statuses(executions)) & {"PENDING", "STARTED", "PROGRESS"},
+                       what="a task to run")  # fmt: skip
+            terminated += terminate_backends(worker)  # type: ignore[arg-type]
+            time.sleep(0.7)
+        final = settle(executions, timeout=60)
+
+    assert terminated > 0
+    assert final == ["SUCCESS"] * 6, f"stuck or failed: {final}"
+    attempts = TaskExecution.objects.filter(pk__in=[e.pk for e in executions]).values_list(
+        "attempt", flat=True
+    )
+    assert max(attempts) > 1  # retried on a new connection, not failed
