@@ -204,7 +204,7 @@ def requeue(execution: TaskExecution, message: str) -> None:
             return
         execution_set_status(
             locked, S.PENDING, message=message, requeue_count=locked.requeue_count + 1,
-            worker="", queued_at=None,
+            worker="", owner="", queued_at=None,
         )  # fmt: skip
     launching.execution_send(execution.pk)
 

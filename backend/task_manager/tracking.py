@@ -14,9 +14,10 @@ TASKPULSE_PROGRESS_INTERVAL_MS, counters summed and the last value of everything
 a background flusher delivers the last state even when the task then goes quiet for long.
 
 The start counts as a report: a worker's start is held back one interval and written with
-the execution's first write (task_manager.held_starts). A task whose database connection
-the server dropped is retried (DATABASE_RETRIES), not failed: the work was fine, the
-database was away.
+the execution's first write (task_manager.held_starts), with the process that runs it: a
+second copy of the message of a running task is dropped while that process runs it
+(task_manager.owners). A task whose database connection the server dropped is retried
+(DATABASE_RETRIES), not failed: the work was fine, the database was away.
 
 Modules that launch and end executions themselves (deploy, edi) use what the second part
 of `__all__` names, not the write path's internals.
@@ -45,7 +46,7 @@ from task_manager.connections import (
     drop_broken_connection,
     on_fresh_connection,
 )
-from task_manager.held_starts import flusher
+from task_manager.held_starts import flusher, held_starts
 from task_manager.launching import (
     REGISTERED_HEADER,
     execution_is_cancel_requested,
@@ -58,6 +59,7 @@ from task_manager.lifecycle import (
     tracking_info,
 )
 from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
+from task_manager.owners import execution_claim
 from task_manager.rules import Change, ChildrenOutcome
 from task_manager.writes import execution_lock
 
@@ -215,6 +217,10 @@ def _run(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
     execution = _ensure_execution(task)
     if execution.is_finished:
         # A redelivered message of work that already ended (e.g. after a worker crash).
+        raise Ignore()
+    if not execution_claim(execution, node=str(task.request.hostname or "")):
+        # A second copy of the message of a task that another process runs (owners).
+        held_starts.take(execution.task_id)
         raise Ignore()
     reporter = ProgressReporter(execution.pk)
     try:

@@ -1,5 +1,6 @@
 """End to end, the faults a platform meets (issue #15): a worker restarted under its own name,
-a database connection dropped mid-task. Real workers, real Redis, PostgreSQL for the second."""
+a database connection dropped mid-task, a broker connection dropped under a running task.
+Real workers, real Redis, PostgreSQL for the second."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import connection
 
 from task_manager import launching, recovery
-from task_manager.models import TaskExecution, TaskTemplate, WorkerLostPolicy
+from task_manager.models import TaskExecution, TaskLogLine, TaskTemplate, WorkerLostPolicy
 from testing.live import LiveWorker, client_ports, running, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -47,6 +50,11 @@ def settle(executions: list[TaskExecution], timeout: float) -> list[str]:
             return now
         time.sleep(0.2)
     return statuses(executions)
+
+
+def runs_of(execution: TaskExecution) -> int:
+    """How many times the demo task's body began (it logs "step 1 started" first)."""
+    return TaskLogLine.objects.filter(execution=execution, message="step 1 started").count()
 
 
 def all_running(executions: list[TaskExecution]) -> bool:
@@ -123,3 +131,32 @@ def test_a_database_connection_dropped_mid_task_is_retried_not_left_running(
         "attempt", flat=True
     )
     assert max(attempts) > 1  # retried on a new connection, not failed
+
+
+# --- 3. a broker connection dropped under a running task ------------------------------------
+
+
+def drop_broker_connections(worker: LiveWorker) -> int:
+    """CLIENT KILL every connection the worker's processes hold to the suite's Redis."""
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    port = int(client.connection_pool.connection_kwargs["port"])
+    killed = 0
+    for local_port in client_ports(worker.pids(), port):
+        killed += int(client.client_kill_filter(addr=f"127.0.0.1:{local_port}"))
+    client.close()
+    return killed
+
+
+def test_a_broker_connection_drop_does_not_run_a_running_task_a_second_time(
+    tmp_path: Path, ana: User
+) -> None:
+    with running(LiveWorker(tmp_path / "w.log", name="brokerdrop", concurrency=2,
+                            queues="brokerdrop")) as worker:  # fmt: skip
+        execution = launch(ana, "brokerdrop", steps=8, step_seconds=0.5)
+        wait_until(lambda: all_running([execution]), what="the task to run")
+        killed = drop_broker_connections(worker)  # type: ignore[arg-type]
+        final = settle([execution], timeout=40)
+
+    assert killed > 0
+    assert final == ["SUCCESS"]
+    assert runs_of(execution) == 1

@@ -141,7 +141,7 @@ def test_running_executions_a_live_worker_does_not_hold_are_lost(
                                           on_worker_lost="requeue")  # fmt: skip
     running = execution(user, "running", age=600, status="PROGRESS", worker="alive@host")
     orphan = execution(user, "orphan", age=600, status="PROGRESS", worker="alive@host",
-                       template=requeue)  # fmt: skip
+                       template=requeue, owner="alive@host/41/1.00")  # fmt: skip
     recent = execution(user, "recent", age=10, status="PROGRESS", worker="alive@host")
     parent = execution(user, "parent", age=600, status="PROGRESS", worker="alive@host",
                        waits_for_children=True)  # fmt: skip
@@ -151,7 +151,7 @@ def test_running_executions_a_live_worker_does_not_hold_are_lost(
     assert asked == [["orphan", "running"]]  # the quiet ones of live workers, no parent
     assert (report.requeued, report.failed) == (1, 0)
     orphan.refresh_from_db()
-    assert (orphan.status, orphan.requeue_count) == ("PENDING", 1)
+    assert (orphan.status, orphan.requeue_count, orphan.owner) == ("PENDING", 1, "")
     assert orphan.message == "Worker lost (alive@host); re-queued"
     assert [status(running), status(recent), status(parent)] == ["PROGRESS"] * 3
     assert quiet == [orphan.pk]
