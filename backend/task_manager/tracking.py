@@ -51,6 +51,7 @@ from task_manager.launching import (
     REGISTERED_HEADER,
     execution_is_cancel_requested,
     execution_launch,
+    execution_waits_for_broker,
 )
 from task_manager.lifecycle import (
     execution_apply,
@@ -75,10 +76,11 @@ __all__ = [
 ]  # fmt: skip
 # For modules that launch and end executions themselves (deploy, edi): launch one, apply a
 # change at once, end one, and lock one's row to write beside it in the same transaction;
-# the database errors the tracking layer retries a task for (a module must not fail on them).
+# whether a launch waits for the broker (answer 202); the database errors the tracking
+# layer retries a task for (a module must not fail on them).
 __all__ += [
     "TRANSIENT_DATABASE_ERRORS", "Change", "ChildrenOutcome", "execution_apply",
-    "execution_finish", "execution_launch", "execution_lock",
+    "execution_finish", "execution_launch", "execution_lock", "execution_waits_for_broker",
 ]  # fmt: skip
 
 

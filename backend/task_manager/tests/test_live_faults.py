@@ -1,21 +1,24 @@
 """End to end, the faults a platform meets (issue #15): a worker restarted under its own name,
-a database connection dropped mid-task, a broker connection dropped under a running task.
-Real workers, real Redis, PostgreSQL for the second."""
+a database connection dropped mid-task, a broker connection dropped under a running task,
+and launches while the broker is down. Real workers, a real web server, real Redis."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+import requests
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import connection
+from rest_framework.authtoken.models import Token
 
 from task_manager import launching, recovery
 from task_manager.models import TaskExecution, TaskLogLine, TaskTemplate, WorkerLostPolicy
-from testing.live import LiveWorker, client_ports, running, wait_until
+from testing.live import LiveRedis, LiveServer, LiveWorker, client_ports, running, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -158,5 +161,47 @@ def test_a_broker_connection_drop_does_not_run_a_running_task_a_second_time(
         final = settle([execution], timeout=40)
 
     assert killed > 0
+    assert final == ["SUCCESS"]
+    assert runs_of(execution) == 1
+
+
+# --- 4. a launch while the broker is down -----------------------------------------------------
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[LiveRedis]:
+    """A Redis for this test alone (broker, cache, channel layer of its web server)."""
+    server = LiveRedis(tmp_path / "redis.log")
+    yield server
+    server.stop()
+
+
+def test_a_template_launch_while_the_broker_is_down_answers_202_and_runs_once_later(
+    tmp_path: Path, ana: User, own_redis: LiveRedis
+) -> None:
+    template = TaskTemplate.objects.create(name="demo", module="demo",
+                                           task_name="task_manager.demo")  # fmt: skip
+    headers = {"Authorization": f"Token {Token.objects.create(user=ana).key}"}
+    with running(LiveServer(tmp_path / "web.log", REDIS_URL=own_redis.url)) as web:
+        own_redis.stop()
+        asked = time.monotonic()
+        answer = requests.post(
+            f"{web.url}/api/tasks/templates/{template.pk}/launch/",  # type: ignore[attr-defined]
+            json={"params": {"steps": 1, "step_seconds": 0}}, headers=headers, timeout=60,
+        )  # fmt: skip
+        print(f"\nlaunch, broker down: {answer.status_code} in {time.monotonic() - asked:.2f} s")
+    assert answer.status_code == 202, answer.text
+    execution = TaskExecution.objects.get(pk=answer.json()["id"])
+    assert (execution.status, execution.queued_at) == ("PENDING", None)
+    assert answer.json()["message"] == execution.message
+
+    back = LiveRedis(tmp_path / "redis-back.log", port=own_redis.port)
+    try:
+        # The worker's start runs recovery, which sends what was never sent.
+        with running(LiveWorker(tmp_path / "w.log", name="outage", REDIS_URL=back.url,
+                                TASKPULSE_UNSENT_GRACE_SECONDS="0")):  # fmt: skip
+            final = settle([execution], timeout=40)
+    finally:
+        back.stop()
     assert final == ["SUCCESS"]
     assert runs_of(execution) == 1
