@@ -91,6 +91,7 @@ def spec_of(history: DeploymentHistory) -> DeploySpec:
     return DeploySpec(
         **{name: getattr(history, name) for name in SPEC_FIELDS},
         ip_address=history.ip_address or "", simulate=history.simulate or {},
+        key=history.celery_task_id,
     )  # fmt: skip
 
 
