@@ -74,3 +74,21 @@ class DeploymentHistory(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_DEPLOYMENT_STATUSES
+
+
+class SimulatedVM(models.Model):
+    """A VM the simulator cloned: its vCenter's inventory. A clone step repeated after a
+    crash finds here the VM its deployment made, as the vsphere provider asks vCenter."""
+
+    deployment_key = models.CharField(max_length=255, unique=True)
+    vcenter_host = models.CharField(max_length=253)
+    datacenter = models.CharField(max_length=80)
+    name = models.CharField(max_length=253)
+    vm_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "simulated VM"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.vm_id})"

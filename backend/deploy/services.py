@@ -91,6 +91,7 @@ def spec_of(history: DeploymentHistory) -> DeploySpec:
     return DeploySpec(
         **{name: getattr(history, name) for name in SPEC_FIELDS},
         ip_address=history.ip_address or "", simulate=history.simulate or {},
+        key=history.celery_task_id,
     )  # fmt: skip
 
 
@@ -154,6 +155,8 @@ class DeploymentRun:
             self.retry_or_fail(exc)
         except ProviderError as exc:
             self.fail(str(exc))
+        except tracking.TRANSIENT_DATABASE_ERRORS:
+            raise  # the database went away, not the deployment: the task is retried
         except Exception as exc:
             self.fail(f"{type(exc).__name__}: {exc}", trace=traceback.format_exc())
         finally:

@@ -91,11 +91,14 @@ def import_create(*, user: User, files: Sequence[File]) -> Import:
     """Store the files and launch their import, unless one of the same scope is running.
 
     The check and the creation happen under the scope's lock row, so two launches at once
-    cannot both pass; the files are removed again if the launch does not happen.
+    cannot both pass; the files are removed again if the launch does not happen, and only
+    then: once the rows are committed, the import needs them, whatever happens next.
     """
     stored: list[str] = []
+    committed: list[bool] = []
     try:
         with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))  # runs before the send
             running = import_running(user=user, lock=True)
             if running is not None:
                 raise ImportRunning(running)
@@ -109,8 +112,9 @@ def import_create(*, user: User, files: Sequence[File]) -> Import:
             )  # fmt: skip
             batch.save(update_fields=["execution"])
     except BaseException:
-        for name in stored:
-            default_storage.delete(name)
+        if not committed:
+            for name in stored:
+                default_storage.delete(name)
         raise
     return batch
 

@@ -1,8 +1,8 @@
 """Held starts: a worker's start is written with the execution's next write, or one
 coalescing interval later.
 
-A worker's task_prerun writes nothing: `defer_start` holds the start (worker, attempt, the
-real started_at) in `held_starts`, in this process, for one TASKPULSE_PROGRESS_INTERVAL_MS.
+A worker's task_prerun writes nothing: `defer_start` holds the start (worker, owner, attempt,
+the real started_at) in `held_starts`, in this process, for one TASKPULSE_PROGRESS_INTERVAL_MS.
 The next write of that execution in the same process takes it from there while it holds
 the row, and saves it in the same transaction: a report saves STARTED then PROGRESS, each
 with its seq (lifecycle.execution_apply); an end (success, failure, cancel, retry) saves it
@@ -40,6 +40,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from task_manager.models import ExecutionStatus, TaskExecution
+from task_manager.owners import this_process
 from task_manager.rules import can_transition
 from task_manager.writes import execution_lock_by_task_id, move_status
 
@@ -53,6 +54,7 @@ class Start:
     worker: str
     attempt: int
     started_at: datetime
+    owner: str = ""  # the process that runs it (task_manager.owners)
 
 
 class HeldStarts:
@@ -129,7 +131,8 @@ def defer_start(task_id: str, *, worker: str, attempt: int) -> None:
     if interval <= 0:
         execution_mark_started(task_id, worker=worker, attempt=attempt)
         return
-    start = Start(worker=worker, attempt=attempt, started_at=timezone.now())
+    start = Start(worker=worker, attempt=attempt, started_at=timezone.now(),
+                  owner=this_process(worker).token)  # fmt: skip
     held_starts.hold(task_id, start)
     due = functools.partial(execution_flush_start, task_id, start)
     flusher.schedule(due, time.monotonic() + interval)
@@ -139,7 +142,8 @@ def execution_mark_started(
     task_id: str, *, worker: str, attempt: int, started_at: datetime | None = None
 ) -> None:
     """STARTED now (started_at: when the worker really started it; default now)."""
-    start = Start(worker=worker, attempt=attempt, started_at=started_at or timezone.now())
+    start = Start(worker=worker, attempt=attempt, started_at=started_at or timezone.now(),
+                  owner=this_process(worker).token)  # fmt: skip
     with transaction.atomic():
         execution = execution_lock_by_task_id(task_id)
         if execution is not None:
@@ -171,11 +175,12 @@ def start_locked(execution: TaskExecution, start: Start | None) -> list[str]:
 
 
 def start_fields(execution: TaskExecution, start: Start | None) -> dict[str, Any]:
-    """What a start sets: worker, attempt, and started_at unless an earlier attempt set it.
-    Nothing when STARTED may not follow the row's status (a finished or running row)."""
+    """What a start sets: worker, owner, attempt, and started_at unless an earlier attempt
+    set it. Nothing when STARTED may not follow the row's status (a finished or running row)."""
     if start is None or not can_transition(execution.status, ExecutionStatus.STARTED):
         return {}
-    fields: dict[str, Any] = {"worker": start.worker, "attempt": start.attempt}
+    fields: dict[str, Any] = {"worker": start.worker, "attempt": start.attempt,
+                              "owner": start.owner}  # fmt: skip
     if execution.started_at is None:
         fields["started_at"] = start.started_at
     return fields

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery import app as celery_app
 from task_manager import turns
@@ -33,6 +32,7 @@ S = ExecutionStatus
 # On the messages of executions that exist before their send (execution_launch, fan_out):
 # publishing them registers nothing.
 REGISTERED_HEADER = "taskpulse_registered"
+BROKER_DOWN_MESSAGE = "Waiting for the broker; will be queued when it is back"
 
 
 class ExecutionFinished(Exception):
@@ -72,9 +72,10 @@ def execution_launch(
             queue=(options or {}).get("queue", ""), message=wait or turns.ADMITTED_MESSAGE,
             admitted_at=None if wait else timezone.now(),
         )  # fmt: skip
-    transaction.on_commit(lambda: announce_created(execution))
+    # Robust: once committed, nothing may turn the launch's answer into an error.
+    transaction.on_commit(lambda: announce_created(execution), robust=True)
     if wait is None:
-        transaction.on_commit(lambda: execution_send(execution.pk, options or {}))
+        transaction.on_commit(lambda: _send_launched(execution, options or {}), robust=True)
     return execution
 
 
@@ -110,11 +111,31 @@ def executions_admit_waiting() -> int:
 
 def _send_on_commit(executions: list[TaskExecution]) -> None:
     for execution in executions:
-        transaction.on_commit(functools.partial(execution_send, execution.pk))
+        transaction.on_commit(functools.partial(execution_send, execution.pk), robust=True)
+
+
+def _send_launched(execution: TaskExecution, options: dict[str, Any]) -> None:
+    """Send a committed launch; the launcher's copy then says whether it went."""
+    execution_send(execution.pk, options)
+    execution.refresh_from_db(fields=["queued_at", "message"])
+
+
+def execution_waits_for_broker(execution: TaskExecution) -> bool:
+    """A launch stored but not sent (the broker did not take it): recovery sends it later,
+    and the launch answers 202 "will be sent"."""
+    return execution.queued_at is None and execution.message == BROKER_DOWN_MESSAGE
 
 
 def execution_send(execution_id: int, options: dict[str, Any] | None = None) -> bool:
-    """Send (or re-send) an execution's message; False when the broker cannot be reached."""
+    """Send (or re-send) an execution's message; False when the broker did not take it.
+
+    The execution is stored before its send: whatever stops the send, the execution stays
+    PENDING with no `queued_at` for recovery to send, and the caller still answers (a launch
+    answers 202 "will be sent", never a 500 for work it has committed). A broker that does
+    not answer fails the send within CELERY_BROKER_CONNECTION_TIMEOUT; no result-backend
+    call is made (the execution keeps the result: Celery's copy is never read), so its
+    reconnect loop (20 tries, 1 s apart) never holds a launch up.
+    """
     execution = TaskExecution.objects.get(pk=execution_id)
     options = dict(options or {})
     if execution.queue:
@@ -124,14 +145,12 @@ def execution_send(execution_id: int, options: dict[str, Any] | None = None) -> 
     try:
         celery_app.send_task(
             execution.task_name, args=execution.args, kwargs=execution.kwargs,
-            task_id=execution.task_id, retry=False, headers={REGISTERED_HEADER: "1"},
-            **options,
+            task_id=execution.task_id, retry=False, ignore_result=True,
+            headers={REGISTERED_HEADER: "1"}, **options,
         )  # fmt: skip
-    except (BrokerError, OSError) as exc:
-        logger.warning("broker unreachable, %s stays PENDING for recovery: %s", execution, exc)
-        TaskExecution.objects.filter(pk=execution_id).update(
-            message="Waiting for the broker; will be queued when it is back"
-        )
+    except Exception as exc:  # the broker's own errors and whatever else stopped the send
+        logger.warning("broker unreachable, %s stays PENDING for recovery: %r", execution, exc)
+        TaskExecution.objects.filter(pk=execution_id).update(message=BROKER_DOWN_MESSAGE)
         return False
     TaskExecution.objects.filter(pk=execution_id).update(queued_at=timezone.now())
     return True

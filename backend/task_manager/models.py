@@ -118,6 +118,9 @@ class TaskExecution(models.Model):
     requeue_count = models.PositiveSmallIntegerField(default=0)
 
     worker = models.CharField(max_length=255, blank=True)
+    # The process running it (task_manager.owners): a second copy of its message waits for
+    # it instead of running beside it.
+    owner = models.CharField(max_length=300, blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,8 +4,9 @@
 - PENDING past its requeue threshold whose message is gone from the broker: sent again,
   up to the template's max retries, then FAILURE.
 - PENDING past its timeout: FAILURE ("Timeout").
-- STARTED or PROGRESS on a worker that no longer answers: re-queued or FAILURE
-  ("Worker lost"), as the template says.
+- STARTED or PROGRESS on a worker that no longer answers, or that answers but holds nothing
+  of it (a worker restarted under the same name is a new process: what the old one ran is
+  lost): re-queued or FAILURE ("Worker lost"), as the template says.
 - Waiting for a turn (task_manager.turns): left alone, its age counting from its admission;
   admitted when a turn is free but no end passed it on.
 """
@@ -70,13 +71,30 @@ def live_workers() -> set[str] | None:
     return {name for reply in replies for name in reply}
 
 
+def tasks_held(task_ids: list[str], workers: set[str]) -> set[str] | None:
+    """Which of these tasks the live workers hold (reserved, active or scheduled); None when
+    they cannot be asked, or one of them did not answer (it may be the one holding them)."""
+    if not task_ids:
+        return set()
+    try:
+        # Back as soon as every live worker answered, at the latest after the timeout.
+        inspect = celery_app.control.inspect(timeout=1.0, limit=len(workers) or None)
+        replies = inspect.query_task(*task_ids) or {}
+    except Exception:
+        logger.warning("recovery: cannot ask workers what they hold", exc_info=True)
+        return None
+    if not workers <= set(replies):
+        return None
+    return {task_id for tasks in replies.values() for task_id in tasks}
+
+
 def recover(now: datetime | None = None, broker: Broker | None = None) -> RecoveryReport:
     now = now or timezone.now()
     broker = broker or RedisBroker()
     report = RecoveryReport()
     report.admitted = launching.executions_admit_waiting()
-    recover_pending(now, broker, report)
     workers = live_workers()
+    recover_pending(now, broker, workers, report)
     if workers is not None:
         recover_running(now, broker, workers, report)
     if report.sent or report.requeued or report.failed or report.admitted:
@@ -84,11 +102,14 @@ def recover(now: datetime | None = None, broker: Broker | None = None) -> Recove
     return report
 
 
-def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> None:
+def recover_pending(
+    now: datetime, broker: Broker, workers: set[str] | None, report: RecoveryReport
+) -> None:
     pending = list(
-        TaskExecution.objects.filter(status=S.PENDING, admitted_at__isnull=False)
-        .select_related("template")
-    )  # fmt: skip
+        TaskExecution.objects.filter(status=S.PENDING, admitted_at__isnull=False).select_related(
+            "template"
+        )
+    )
     stale = []
     for execution in pending:
         requeue_after, timeout = pending_thresholds(execution)
@@ -107,7 +128,7 @@ def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> No
         return
     present = broker.queued_task_ids({e.queue or "celery" for e in stale})
     unacked = broker.unacked_tags()
-    orphans = taken_by_dead_workers([e for e in stale if e.task_id in unacked])
+    orphans = taken_by_dead_workers([e for e in stale if e.task_id in unacked], workers)
     for execution in stale:
         if execution.task_id in orphans:
             broker.drop_unacked(unacked[execution.task_id])
@@ -121,27 +142,18 @@ def recover_pending(now: datetime, broker: Broker, report: RecoveryReport) -> No
             report.failed += 1
 
 
-def taken_by_dead_workers(candidates: list[TaskExecution]) -> set[str]:
+def taken_by_dead_workers(candidates: list[TaskExecution], workers: set[str] | None) -> set[str]:
     """Task ids of PENDING executions whose message a worker took but never started.
 
     Every live worker answers for the messages it holds (reserved, active or scheduled); a
     message held by none of them belonged to a worker that died between taking it and
     starting it, and would otherwise wait for the broker's visibility timeout (hours).
     """
-    if not candidates:
+    if not candidates or workers is None:
         return set()
-    workers = live_workers()
-    if workers is None:
+    held = tasks_held([e.task_id for e in candidates], workers)
+    if held is None:
         return set()
-    try:
-        inspect = celery_app.control.inspect(timeout=1.0)
-        replies = inspect.query_task(*[e.task_id for e in candidates]) or {}
-    except Exception:
-        logger.warning("recovery: cannot ask workers what they hold", exc_info=True)
-        return set()
-    if not workers <= set(replies):
-        return set()  # a live worker did not answer: it may be the one holding them
-    held = {task_id for tasks in replies.values() for task_id in tasks}
     return {e.task_id for e in candidates if e.task_id not in held}
 
 
@@ -149,11 +161,16 @@ def recover_running(
     now: datetime, broker: Broker, workers: set[str], report: RecoveryReport
 ) -> None:
     quiet_since = now - timedelta(seconds=settings.TASKPULSE_WORKER_LOST_AFTER)
-    lost = list(
-        TaskExecution.objects.filter(status__in=RUNNING_STATUSES, updated_at__lt=quiet_since)
-        .exclude(worker__in=workers)
-        .select_related("template")
+    quiet = list(
+        TaskExecution.objects.filter(
+            status__in=RUNNING_STATUSES, updated_at__lt=quiet_since
+        ).select_related("template")
     )
+    on_live = [e.task_id for e in quiet if e.worker in workers and not e.waits_for_children]
+    held = tasks_held(on_live, workers)
+    if held is None:
+        held = set(on_live)  # a worker did not answer: what it holds is not known
+    lost = [e for e in quiet if is_lost(e, workers, held)]
     if not lost:
         return
     unacked = broker.unacked_tags()
@@ -171,6 +188,15 @@ def recover_running(
             report.failed += 1
 
 
+def is_lost(execution: TaskExecution, workers: set[str], held: set[str]) -> bool:
+    """Its worker no longer answers; or it answers and holds nothing of it: a worker started
+    again under the same name (`make run`, a container that keeps its hostname) is a new
+    process, and what the old one ran is lost with it."""
+    if execution.worker not in workers:
+        return True
+    return not execution.waits_for_children and execution.task_id not in held
+
+
 def worker_lost_policy(execution: TaskExecution) -> str:
     """The template's policy, else what the task declared (@track_task(on_worker_lost=))."""
     if execution.template is not None:
@@ -186,7 +212,7 @@ def requeue(execution: TaskExecution, message: str) -> None:
             return
         execution_set_status(
             locked, S.PENDING, message=message, requeue_count=locked.requeue_count + 1,
-            worker="", queued_at=None,
+            worker="", owner="", queued_at=None,
         )  # fmt: skip
     launching.execution_send(execution.pk)
 

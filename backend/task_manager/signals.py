@@ -1,6 +1,8 @@
 """Wiring only: Celery's signals to the services, so that every task is tracked.
 
-A task's start is held back one coalescing interval (task_manager.held_starts).
+A task's start is held back one coalescing interval (task_manager.held_starts). What a worker
+writes here lands on a new database connection when the task's own was dropped
+(task_manager.connections): an end written nowhere would leave the execution running.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from celery.exceptions import WorkerLostError
 from django.db import close_old_connections
 
 from task_manager import events
+from task_manager.connections import on_fresh_connection
 from task_manager.held_starts import defer_start, execution_flush_start
 from task_manager.launching import REGISTERED_HEADER
 from task_manager.lifecycle import (
@@ -58,16 +61,16 @@ def on_task_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
     close_old_connections()
     if task is None or not is_tracked(task.name):
         return
-    defer_start(
-        task_id, worker=task.request.hostname or "", attempt=(task.request.retries or 0) + 1
-    )
+    worker, attempt = task.request.hostname or "", (task.request.retries or 0) + 1
+    on_fresh_connection(lambda: defer_start(task_id, worker=worker, attempt=attempt))
 
 
 @signals.task_success.connect
 def on_task_success(sender: Any = None, result: Any = None, **_: Any) -> None:
     if sender is None or not is_tracked(sender.name):
         return
-    execution_finish(sender.request.id, ExecutionStatus.SUCCESS, result=json_safe(result))
+    task_id, result = sender.request.id, json_safe(result)
+    on_fresh_connection(lambda: execution_finish(task_id, ExecutionStatus.SUCCESS, result=result))
 
 
 @signals.task_failure.connect
@@ -78,21 +81,21 @@ def on_task_failure(
     if sender is None or not is_tracked(sender.name):
         return
     if isinstance(exception, TaskCancelled):
-        execution_finish(task_id, ExecutionStatus.REVOKED)
+        on_fresh_connection(lambda: execution_finish(task_id, ExecutionStatus.REVOKED))
         return
     if isinstance(exception, WorkerLostError):
         return  # the message is re-queued (task_reject_on_worker_lost); recovery watches it
-    execution_finish(
-        task_id, ExecutionStatus.FAILURE, error=f"{type(exception).__name__}: {exception}",
-        traceback=str(einfo or ""),
-    )  # fmt: skip
+    error = f"{type(exception).__name__}: {exception}"
+    on_fresh_connection(lambda: execution_finish(
+        task_id, ExecutionStatus.FAILURE, error=error, traceback=str(einfo or "")
+    ))  # fmt: skip
 
 
 @signals.task_retry.connect
 def on_task_retry(request: Any = None, reason: Any = None, **_: Any) -> None:
     if request is None or not is_tracked(request.task):
         return
-    execution_mark_retry(request.id, reason=str(reason))
+    on_fresh_connection(lambda: execution_mark_retry(request.id, reason=str(reason)))
 
 
 @signals.task_revoked.connect
@@ -100,13 +103,14 @@ def on_task_revoked(request: Any = None, terminated: bool = False, **_: Any) -> 
     if request is None or not is_tracked(request.task):
         return
     message = "Terminated" if terminated else "Cancelled before it started"
-    execution_finish(request.id, ExecutionStatus.REVOKED, message=message)
+    on_fresh_connection(lambda: execution_finish(request.id, ExecutionStatus.REVOKED,
+                                                 message=message))  # fmt: skip
 
 
 @signals.task_postrun.connect
 def on_task_postrun(task_id: str = "", **_: Any) -> None:
     # A start that no end took (the task raised Ignore) is written as it would have been.
-    execution_flush_start(task_id)
+    on_fresh_connection(lambda: execution_flush_start(task_id))
     # The last events of a task must leave before the worker takes the next one.
     events.publisher.flush()
     close_old_connections()

@@ -14,7 +14,10 @@ TASKPULSE_PROGRESS_INTERVAL_MS, counters summed and the last value of everything
 a background flusher delivers the last state even when the task then goes quiet for long.
 
 The start counts as a report: a worker's start is held back one interval and written with
-the execution's first write (task_manager.held_starts).
+the execution's first write (task_manager.held_starts), with the process that runs it: a
+second copy of the message of a running task is dropped while that process runs it
+(task_manager.owners). A task whose database connection the server dropped is retried
+(DATABASE_RETRIES), not failed: the work was fine, the database was away.
 
 Modules that launch and end executions themselves (deploy, edi) use what the second part
 of `__all__` names, not the write path's internals.
@@ -38,11 +41,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from task_manager import selectors
-from task_manager.held_starts import flusher
+from task_manager.connections import (
+    TRANSIENT_DATABASE_ERRORS,
+    drop_broken_connection,
+    on_fresh_connection,
+)
+from task_manager.held_starts import flusher, held_starts
 from task_manager.launching import (
     REGISTERED_HEADER,
     execution_is_cancel_requested,
     execution_launch,
+    execution_waits_for_broker,
 )
 from task_manager.lifecycle import (
     execution_apply,
@@ -51,10 +60,14 @@ from task_manager.lifecycle import (
     tracking_info,
 )
 from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
+from task_manager.owners import execution_claim
 from task_manager.rules import Change, ChildrenOutcome
 from task_manager.writes import execution_lock
 
 F = TypeVar("F", bound=Callable[..., Any])
+# A task whose database connection was lost is retried 3 times, after 2, 4 and 8 s.
+DATABASE_RETRIES = 3
+DATABASE_RETRY_SECONDS = 2.0
 
 # For task authors (API.md).
 __all__ = [
@@ -62,10 +75,12 @@ __all__ = [
     "get_user_tasks", "start_task_tracking", "track_task", "update_task_progress",
 ]  # fmt: skip
 # For modules that launch and end executions themselves (deploy, edi): launch one, apply a
-# change at once, end one, and lock one's row to write beside it in the same transaction.
+# change at once, end one, and lock one's row to write beside it in the same transaction;
+# whether a launch waits for the broker (answer 202); the database errors the tracking
+# layer retries a task for (a module must not fail on them).
 __all__ += [
-    "Change", "ChildrenOutcome", "execution_apply", "execution_finish", "execution_launch",
-    "execution_lock",
+    "TRANSIENT_DATABASE_ERRORS", "Change", "ChildrenOutcome", "execution_apply",
+    "execution_finish", "execution_launch", "execution_lock", "execution_waits_for_broker",
 ]  # fmt: skip
 
 
@@ -189,9 +204,25 @@ def track_task(
 
 def _run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
                  kwargs: dict[str, Any]) -> Any:  # fmt: skip
+    try:
+        return _run(func, task, args, kwargs)
+    except TRANSIENT_DATABASE_ERRORS as exc:
+        # The database went away under the task: its work is not at fault, another try is.
+        drop_broken_connection()
+        retries = task.request.retries or 0
+        raise task.retry(exc=exc, countdown=DATABASE_RETRY_SECONDS * 2**retries,
+                         max_retries=DATABASE_RETRIES) from None  # fmt: skip
+
+
+def _run(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
+         kwargs: dict[str, Any]) -> Any:  # fmt: skip
     execution = _ensure_execution(task)
     if execution.is_finished:
         # A redelivered message of work that already ended (e.g. after a worker crash).
+        raise Ignore()
+    if not execution_claim(execution, node=str(task.request.hostname or "")):
+        # A second copy of the message of a task that another process runs (owners).
+        held_starts.take(execution.task_id)
         raise Ignore()
     reporter = ProgressReporter(execution.pk)
     try:
@@ -206,7 +237,7 @@ def _run_tracked(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
         task.update_state(state="REVOKED")
         raise Ignore() from None
     except Exception:
-        reporter.flush()
+        on_fresh_connection(reporter.flush)
         raise
 
 

@@ -101,6 +101,15 @@ def execution_set_status(
     return bool(moved)
 
 
+def execution_take_over(execution_id: int, *, previous: str, owner: str, worker: str) -> bool:
+    """Make `owner` the owner of a running execution whose owner `previous` is gone; False
+    when another process took it over first (one conditional UPDATE decides)."""
+    taken = TaskExecution.objects.filter(pk=execution_id, owner=previous).update(
+        owner=owner, worker=worker
+    )
+    return taken == 1
+
+
 def announce(
     execution: TaskExecution,
     state_seq: int | None,

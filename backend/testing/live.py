@@ -20,12 +20,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psutil
+import redis
 import requests
 from django.conf import settings
 from django.db import connection
 
 from stack.flower import flower_argv, flower_env
-from stack.redis import free_port
+from stack.redis import free_port, redis_server_binary
 from stack.web import APPLICATION, web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -110,6 +111,47 @@ def wait_until(predicate: Any, timeout: float = 30, interval: float = 0.05, what
     raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
 
 
+def client_ports(pids: list[int], server_port: int) -> list[int]:
+    """The local ports of the TCP connections these processes hold to a server's port."""
+    ports = []
+    for pid in pids:
+        try:
+            held = psutil.Process(pid).net_connections(kind="tcp")
+        except psutil.Error:
+            continue
+        ports += [c.laddr.port for c in held if c.raddr and c.raddr.port == server_port]
+    return ports
+
+
+class LiveRedis(LiveProcess):
+    """A redis-server of a test's own, on loopback: stop it to take the broker away, start
+    another on the same `port` to bring it back (the suite's Redis is never touched)."""
+
+    def __init__(self, log: Path, *, port: int | None = None) -> None:
+        self.port = port or free_port()
+        argv = [
+            redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(log.parent),
+        ]  # fmt: skip
+        super().__init__(argv, dict(os.environ), log)
+        wait_until(self.ready, timeout=20, interval=0.1, what="redis-server to answer")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def ready(self) -> bool:
+        if not self.alive():
+            raise AssertionError(f"redis-server exited:\n{self.output()[-3000:]}")
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+
 class LiveWorker(LiveProcess):
     def __init__(
         self, log: Path, *, name: str, concurrency: int = 2, queues: str = "celery",
@@ -136,6 +178,10 @@ class LiveWorker(LiveProcess):
 
     def child_pids(self) -> list[int]:
         return [p.pid for p in psutil.Process(self.pid).children(recursive=True)]
+
+    def pids(self) -> list[int]:
+        """The main process and its pool's."""
+        return [self.pid, *self.child_pids()]
 
 
 class LiveServer(LiveProcess):

@@ -206,7 +206,16 @@ _visibility_timeout = TASKPULSE_LONGEST_TASK_SECONDS * 2
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+# A broker that does not answer within this many seconds is down for a sender: a launch
+# answers 202 "stored, will be sent" after about this long (recovery sends it later). It
+# bounds connecting (each try, and all tries of a publish); the worker's own reconnect
+# loop keeps retrying, as before.
+BROKER_ANSWER_SECONDS = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_ANSWER_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "socket_connect_timeout": BROKER_ANSWER_SECONDS,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_TRACK_STARTED = True

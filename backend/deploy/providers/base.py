@@ -39,6 +39,9 @@ class DeploySpec:
     disk_gb: int
     ip_address: str = ""  # empty: DHCP
     simulate: Mapping[str, Any] = field(default_factory=dict)
+    # Names this deployment on the infrastructure (its execution's task id), on every attempt:
+    # a clone step repeated after a crash finds the VM it made by it instead of cloning again.
+    key: str = ""
 
 
 def no_tick(fraction: float) -> None:
@@ -70,7 +73,9 @@ class Provider:
         raise NotImplementedError
 
     def clone(self, tick: Tick) -> str:
-        """Called to clone the template into a new, powered-off VM; returns its id."""
+        """Called to clone the template into a new, powered-off VM; returns its id. Cloning
+        is not idempotent: a VM this deployment (spec.key) cloned in an attempt that died
+        is found and used instead of cloning a second one."""
         raise NotImplementedError
 
     def configure_hardware(self, tick: Tick) -> None:

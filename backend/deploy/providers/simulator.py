@@ -8,6 +8,9 @@ A deployment's params may carry `simulate` for deterministic fault injection:
   error on the first n attempts and then succeeds; n above the retries left ends failed;
 - slow_step k: step k takes SLOW_FACTOR times longer, with a WARNING;
 - step_seconds s: every step takes s seconds, whatever the speed.
+
+Its inventory (deploy.models.SimulatedVM) keeps the VMs it cloned, by deployment: a clone
+step repeated after a crash uses the VM found there, as vsphere does with vCenter's.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 
 from django.conf import settings
 
+from deploy.models import SimulatedVM
 from deploy.providers.base import (
     DeploySpec,
     LogFn,
@@ -105,11 +109,35 @@ class SimulatorProvider(Provider):
 
     def clone(self, tick: Tick) -> str:
         spec = self.spec
+        made = self.cloned_before()
+        if made is not None:
+            self.vm_id = made.vm_id
+            self.log("INFO", f"Found VM {spec.hostname} ({self.vm_id}) cloned by an earlier "
+                             f"attempt; not cloning again")  # fmt: skip
+            tick(1.0)
+            self.inject_fault(STEPS[1])
+            return self.vm_id
         self.log("INFO", f"Cloning template {spec.template} in datacenter {spec.datacenter}")
+        self.vm_id = f"sim-vm-{digest(spec.vcenter_host, spec.hostname, spec.key)[:10]}"
+        self.record_clone()
         self.work(STEPS[1], tick)
-        self.vm_id = f"sim-vm-{digest(spec.vcenter_host, spec.hostname)[:10]}"
         self.log("INFO", f"Cloned VM {spec.hostname} ({self.vm_id}), powered off")
         return self.vm_id
+
+    def cloned_before(self) -> SimulatedVM | None:
+        """The VM an earlier attempt of this deployment cloned, if one did."""
+        if not self.spec.key:
+            return None  # a run outside any deployment keeps no inventory
+        return SimulatedVM.objects.filter(deployment_key=self.spec.key).first()
+
+    def record_clone(self) -> None:
+        """The clone is under way: like vCenter's, it ends with a VM even if this worker dies."""
+        if self.spec.key:
+            spec = self.spec
+            SimulatedVM.objects.create(
+                deployment_key=spec.key, vcenter_host=spec.vcenter_host,
+                datacenter=spec.datacenter, name=spec.hostname, vm_id=self.vm_id,
+            )  # fmt: skip
 
     def configure_hardware(self, tick: Tick) -> None:
         self.work(STEPS[2], tick)

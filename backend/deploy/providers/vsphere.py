@@ -200,18 +200,35 @@ class VSphereProvider(Provider):
             template = self.find(self.datacenter.vmFolder, vim.VirtualMachine, spec.template)
             if template is None:
                 raise ProviderError(f"template {spec.template!r} not found in {spec.datacenter}")
-            if self.find(self.datacenter.vmFolder, vim.VirtualMachine, spec.hostname) is not None:
+            existing = self.find(self.datacenter.vmFolder, vim.VirtualMachine, spec.hostname)
+            if existing is not None and self.cloned_by_this_deployment(existing):
+                return self.adopt(existing, tick)
+            if existing is not None:
                 raise ProviderError(f"a VM named {spec.hostname} already exists")
             pool = template.runtime.host.parent.resourcePool
             clone_spec = vim.vm.CloneSpec(
-                location=vim.vm.RelocateSpec(pool=pool), powerOn=False, template=False
-            )
+                location=vim.vm.RelocateSpec(pool=pool), powerOn=False, template=False,
+                config=vim.vm.ConfigSpec(annotation=clone_marker(spec.key)),
+            )  # fmt: skip
             task = template.CloneVM_Task(folder=self.datacenter.vmFolder, name=spec.hostname,
                                          spec=clone_spec)  # fmt: skip
         self.log("INFO", f"Cloning template {spec.template} ({task._moId})")
         self.vm = self.wait(task, tick, "cloning the template")
         self.vm_id = self.vm._moId
         self.log("INFO", f"Cloned VM {spec.hostname} ({self.vm_id}), powered off")
+        return str(self.vm_id)
+
+    def cloned_by_this_deployment(self, vm: Any) -> bool:
+        """A VM of the deployment's name that its own clone made (in an attempt that died):
+        the clone spec writes the deployment's key in the VM's notes."""
+        notes = getattr(vm.config, "annotation", None) or ""
+        return bool(self.spec.key) and clone_marker(self.spec.key) in notes
+
+    def adopt(self, vm: Any, tick: Tick) -> str:
+        self.vm, self.vm_id = vm, vm._moId
+        tick(1.0)
+        self.log("INFO", f"Found VM {self.spec.hostname} ({self.vm_id}) cloned by an earlier "
+                         f"attempt; not cloning again")  # fmt: skip
         return str(self.vm_id)
 
     def configure_hardware(self, tick: Tick) -> None:
@@ -322,6 +339,11 @@ class VSphereProvider(Provider):
         if self.si is not None:
             Disconnect(self.si)
             self.si = None
+
+
+def clone_marker(key: str) -> str:
+    """What a clone writes in the VM's notes, until post-configuration writes its own."""
+    return f"TaskPulse deployment {key}" if key else "TaskPulse deployment"
 
 
 def nic_backing(network: Any) -> Any:

@@ -141,6 +141,8 @@ class FakeVCenter:
         clone = None
         if "CloneVM_Task" not in self.fail_task:
             clone = self.new_vm(f"vm-{self.counter}", name, disk_gb=disk_kb // GB_IN_KB)
+            if spec.config is not None and spec.config.annotation is not None:
+                self.props(clone)["config"].annotation = spec.config.annotation
         return self.task("CloneVM_Task", result=clone)
 
     def ReconfigVM_Task(self, vm: Any, spec: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from deploy.models import SimulatedVM
 from deploy.providers import ProviderError, TransientProviderError, create_provider
 from deploy.providers.base import DeploySpec
 from deploy.providers.simulator import NOMINAL_SECONDS, SLOW_FACTOR, SimulatorProvider
@@ -123,3 +124,22 @@ def test_a_tick_that_raises_stops_the_step_at_once() -> None:
     with pytest.raises(RuntimeError):
         provider.clone(cancel)
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.django_db
+def test_a_clone_repeated_for_the_same_deployment_finds_the_vm_instead_of_cloning() -> None:
+    lines: list[tuple[str, str]] = []
+    first = SimulatorProvider(spec(key="task-1", simulate={"step_seconds": 0}))
+    again = SimulatorProvider(
+        spec(key="task-1", simulate={"step_seconds": 0}),
+        log=lambda level, message: lines.append((level, message)),
+    )
+    other = SimulatorProvider(spec(key="task-2", simulate={"step_seconds": 0}))
+
+    vm_id = first.clone(lambda fraction: None)
+
+    assert again.clone(lambda fraction: None) == vm_id
+    assert lines == [("INFO", f"Found VM web-01 ({vm_id}) cloned by an earlier attempt; "
+                              "not cloning again")]  # fmt: skip
+    assert other.clone(lambda fraction: None) != vm_id  # another deployment, another VM
+    assert SimulatedVM.objects.filter(name="web-01").count() == 2

@@ -299,3 +299,24 @@ def test_without_pyvmomi_the_provider_says_which_package_to_install() -> None:
     assert done.returncode == 0, done.stderr
     assert "ERROR the vsphere provider needs the optional package 'pyvmomi'" in done.stdout
     assert "pip install 'taskpulse[vsphere]'" in done.stdout
+
+
+def test_a_clone_repeated_after_a_crash_adopts_the_vm_its_deployment_made() -> None:
+    vc = FakeVCenter()
+    first = provider(vc, key="task-1")
+    first.connect(Recorder().tick)
+    vm_id = first.clone(Recorder().tick)  # then the worker dies, before the history knew
+    recorder = Recorder()
+    again = provider(vc, recorder, key="task-1")
+    again.connect(recorder.tick)
+
+    assert again.clone(recorder.tick) == vm_id
+    assert [name for name, _, _ in vc.calls].count("CloneVM_Task") == 1
+    assert recorder.lines[-1] == ("INFO", f"Found VM web-01.lab.example ({vm_id}) cloned by an "
+                                          "earlier attempt; not cloning again")  # fmt: skip
+    again.configure_hardware(recorder.tick)  # the adopted VM is the one worked on
+    assert vc.vm_named("web-01.lab.example").config.hardware.numCPU == 4
+    other = provider(vc, key="task-2")  # another deployment of the same name
+    other.connect(Recorder().tick)
+    with pytest.raises(ProviderError, match="already exists"):
+        other.clone(Recorder().tick)

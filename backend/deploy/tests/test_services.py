@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import OperationalError
 
 from deploy import services
-from deploy.models import DeploymentHistory
+from deploy.models import DeploymentHistory, SimulatedVM
 from deploy.providers import vsphere
 from deploy.providers.simulator import SimulatorProvider
 from deploy.tests.conftest import params
@@ -317,3 +318,53 @@ def test_an_attempt_after_the_last_step_only_finishes(user: User) -> None:
     assert result["vm_id"] == "sim-vm-1"
     assert fresh(history).status == "success"
     assert not [m for _, m in logged(history) if m.startswith("Step ")]
+
+
+class Crash(BaseException):
+    """The worker dies here (SIGKILL): nothing of the runner's own handling runs."""
+
+
+def test_a_clone_repeated_after_a_crash_uses_the_vm_it_made(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = create(user)
+    real_work = SimulatorProvider.work
+
+    def dies_while_cloning(self: SimulatorProvider, step: Any, tick: Any) -> None:
+        if step.key == "clone":
+            raise Crash()
+        real_work(self, step, tick)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SimulatorProvider, "work", dies_while_cloning)
+        with pytest.raises(Crash):
+            run(history)
+    assert fresh(history).last_step == 1  # the clone never completed for the history
+
+    run(fresh(history), attempt=2)
+
+    history = fresh(history)
+    messages = [message for _, message in logged(history)]
+    assert history.status == "success"
+    assert sum(m.startswith("Cloning template") for m in messages) == 1
+    assert f"Found VM web-01 ({history.vm_id}) cloned by an earlier attempt; not cloning again" in (
+        messages
+    )
+    assert list(SimulatedVM.objects.values_list("vm_id", flat=True)) == [history.vm_id]
+
+
+def test_a_database_error_in_a_step_is_retried_by_the_task_not_a_failure(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def connection_lost(self: SimulatorProvider, tick: Any) -> None:
+        raise OperationalError("the connection is lost")
+
+    monkeypatch.setattr(SimulatorProvider, "configure_network", connection_lost)
+    history = create(user)
+
+    with pytest.raises(OperationalError):
+        run(history)
+
+    history = fresh(history)
+    assert (history.status, history.error) == ("deploying", "")
+    assert execution_of(history).status == "PROGRESS"

@@ -146,7 +146,7 @@ def test_a_message_taken_by_a_dead_worker_and_never_started_is_sent_again(
     settings.TASKPULSE_PENDING_REQUEUE_AFTER = 0
     monkeypatch.setattr(recovery, "live_workers", lambda: {"alive@h"})
     inspect = FakeInspect(answering)
-    monkeypatch.setattr(celery_app.control, "inspect", lambda timeout=1.0: inspect)
+    monkeypatch.setattr(celery_app.control, "inspect", lambda **options: inspect)
     rows = {
         name: execution(user, name, services.FILE_TASK) for name in ("held", "orphan", "queued")
     }

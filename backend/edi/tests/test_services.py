@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -331,6 +332,48 @@ def test_files_are_kept_in_storage_and_removed_when_the_launch_fails(
         services.import_create(user=user, files=uploads(batch_of(2, 0, seed=31)))
     kept = [path for path in (media / "edi").rglob("*") if path.is_file()]
     assert sorted(path.parent.name for path in kept) == [str(batch.job_id)] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_the_broker_does_not_take_keeps_its_files_for_when_it_is_sent(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broker_gives_up(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Retry limit exceeded while trying to reconnect")
+
+    monkeypatch.setattr(launching.celery_app, "send_task", broker_gives_up)
+
+    batch = services.import_create(user=user, files=uploads(batch_of(2, 0, seed=33)))
+
+    assert batch.execution is not None
+    assert launching.execution_waits_for_broker(batch.execution)
+    names = list(batch.files.values_list("stored_name", flat=True))
+    assert len(names) == 2
+    assert all(default_storage.exists(name) for name in names)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_after_the_commit_removes_no_file_the_import_needs(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    launch = tracking.execution_launch
+
+    def launch_then_fail_after_the_commit(**kwargs: Any) -> TaskExecution:
+        def fail() -> None:
+            raise RuntimeError("after the commit")
+
+        transaction.on_commit(fail)
+        return launch(**kwargs)
+
+    monkeypatch.setattr(launching, "execution_send", lambda pk, options=None: True)
+    monkeypatch.setattr(tracking, "execution_launch", launch_then_fail_after_the_commit)
+
+    with pytest.raises(RuntimeError, match="after the commit"):
+        services.import_create(user=user, files=uploads(batch_of(2, 0, seed=34)))
+
+    names = list(ImportFile.objects.values_list("stored_name", flat=True))
+    assert len(names) == 2
+    assert all(default_storage.exists(name) for name in names)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,7 @@ Status codes beyond the obvious ones:
   terminate is refused (non-staff caller, or before the grace period); 503 when the broker
   cannot be reached to revoke;
 - launch: a disabled template is a 404 for non-staff (they cannot see it) and a 400 for staff;
+  202 (not 201) when the execution is stored but the broker did not take it: it is sent later;
 - every malformed input (query string or body) is a 400 with per-field `errors`.
 """
 
@@ -34,7 +35,12 @@ from task_manager import payloads, selectors
 from task_manager.api import serializers as s
 from task_manager.api.filters import ExecutionFilterBackend, ExecutionFilterSerializer
 from task_manager.launchers import template_launch
-from task_manager.launching import CancelNotAllowed, ExecutionFinished, execution_cancel
+from task_manager.launching import (
+    CancelNotAllowed,
+    ExecutionFinished,
+    execution_cancel,
+    execution_waits_for_broker,
+)
 from task_manager.models import TaskExecution, TaskNotification, TaskTemplate
 from task_manager.notifications import notifications_mark_read
 
@@ -197,6 +203,10 @@ class TemplateViewSet(ModelViewSet):
         request=s.TemplateLaunchSerializer,
         responses={
             201: s.ExecutionSerializer,
+            202: OpenApiResponse(
+                s.ExecutionSerializer,
+                description="Stored; the broker is down: it is sent when the broker is back.",
+            ),
             400: OpenApiResponse(description="Bad params."),
             429: OpenApiResponse(description="Past the module's launch rate; see Retry-After."),
         },
@@ -209,7 +219,10 @@ class TemplateViewSet(ModelViewSet):
         execution = template_launch(template=template, user=request_user(request), params=params)
         location = reverse("execution-detail", kwargs={"pk": execution.pk})
         data = s.ExecutionSerializer(execution).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+        # Stored but not sent (the broker is down): accepted, recovery sends it later.
+        waiting = execution_waits_for_broker(execution)
+        code = status.HTTP_202_ACCEPTED if waiting else status.HTTP_201_CREATED
+        return Response(data, status=code, headers={"Location": location})
 
 
 # --- notifications -----------------------------------------------------------------------

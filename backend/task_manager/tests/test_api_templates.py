@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from task_manager import launching
 from task_manager.models import TaskExecution, TaskTemplate
 from task_manager.payloads import execution_data
 from task_manager.tests.factories import DEMO_SCHEMA, DEMO_TASK, make_template
@@ -350,3 +351,23 @@ def test_a_template_launch_keeps_its_params_for_a_retry(api, staff_user) -> None
     assert response.status_code == 201
     assert response.json()["params"] == {"steps": 2, "step_seconds": 0}
     assert response.json()["template_id"] == template.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_launch_the_broker_does_not_take_is_accepted_202_not_an_error(
+    api: APIClient, published: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broker_gives_up(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Retry limit exceeded while trying to reconnect")
+
+    monkeypatch.setattr(launching.celery_app, "send_task", broker_gives_up)
+    template = make_template(default_params={"steps": 1})
+
+    response = api.post(url(template, "launch/"), {}, format="json")
+
+    assert response.status_code == 202
+    execution = TaskExecution.objects.get()
+    assert response.json() == execution_data(execution)
+    assert (execution.status, execution.queued_at) == ("PENDING", None)
+    assert response.json()["message"] == launching.BROKER_DOWN_MESSAGE
+    assert response["Location"] == f"/api/tasks/executions/{execution.pk}/"

@@ -65,3 +65,43 @@ class TestCancel:
         assert launching.execution_cancel(execution, by=staff_user, force=True) == "REVOKED"
         execution.refresh_from_db()
         assert (execution.status, execution.message) == ("REVOKED", "Terminated by staff")
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def broker_gives_up(*args: object, **kwargs: object) -> None:
+    """What the Redis result backend raises after its reconnect loop (20 tries, 1 s apart)."""
+    raise RuntimeError("Retry limit exceeded while trying to reconnect to the Celery result "
+                       "store backend.")  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_launch_the_broker_did_not_take_is_stored_and_says_it_waits(
+    user: User, published: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(launching.celery_app, "send_task", broker_gives_up)
+
+    execution = launching.execution_launch(task="task_manager.demo", user=user)
+
+    assert launching.execution_waits_for_broker(execution)  # what the launcher answers with
+    assert execution.message == launching.BROKER_DOWN_MESSAGE
+    stored = TaskExecution.objects.get(pk=execution.pk)
+    assert (stored.status, stored.queued_at, stored.message) == (
+        "PENDING", None, launching.BROKER_DOWN_MESSAGE,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_makes_no_result_backend_call(
+    user: User, published: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[dict[str, object]] = []
+    monkeypatch.setattr(launching.celery_app, "send_task",
+                        lambda name, **options: sent.append(options))  # fmt: skip
+
+    execution = launching.execution_launch(task="task_manager.demo", user=user)
+
+    assert not launching.execution_waits_for_broker(execution)
+    assert execution.queued_at is not None
+    assert (sent[0]["ignore_result"], sent[0]["retry"]) == (True, False)

@@ -40,6 +40,8 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(launching, "execution_send", send_execution)
     monkeypatch.setattr(recovery, "live_workers", lambda: {"alive@host"})
+    # Live workers hold everything asked about, unless a test says otherwise.
+    monkeypatch.setattr(recovery, "tasks_held", lambda task_ids, workers: set(task_ids))
     return sent
 
 
@@ -119,6 +121,52 @@ def test_running_executions_of_a_lost_worker(user: User, settings, quiet: list[i
     assert (requeued.status, requeued.worker, requeued.requeue_count) == ("PENDING", "", 1)
     assert quiet == [requeued.pk]
     assert sorted(broker.dropped) == ["tag-1", "tag-2"]
+
+
+@pytest.mark.django_db
+def test_running_executions_a_live_worker_does_not_hold_are_lost(
+    user: User, settings, monkeypatch: pytest.MonkeyPatch, quiet: list[int]
+) -> None:
+    """A worker restarted under its name answers the ping, but is a new process: what the
+    old one ran is held by nobody."""
+    settings.TASKPULSE_WORKER_LOST_AFTER = 60
+    asked: list[list[str]] = []
+
+    def held(task_ids: list[str], workers: set[str]) -> set[str]:
+        asked.append(sorted(task_ids))
+        return {"running"}
+
+    monkeypatch.setattr(recovery, "tasks_held", held)
+    requeue = TaskTemplate.objects.create(name="r", module="m", task_name="x",
+                                          on_worker_lost="requeue")  # fmt: skip
+    running = execution(user, "running", age=600, status="PROGRESS", worker="alive@host")
+    orphan = execution(user, "orphan", age=600, status="PROGRESS", worker="alive@host",
+                       template=requeue, owner="alive@host/41/1.00")  # fmt: skip
+    recent = execution(user, "recent", age=10, status="PROGRESS", worker="alive@host")
+    parent = execution(user, "parent", age=600, status="PROGRESS", worker="alive@host",
+                       waits_for_children=True)  # fmt: skip
+
+    report = recovery.recover(now=NOW, broker=FakeBroker(unacked={"orphan": "tag-9"}))
+
+    assert asked == [["orphan", "running"]]  # the quiet ones of live workers, no parent
+    assert (report.requeued, report.failed) == (1, 0)
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.requeue_count, orphan.owner) == ("PENDING", 1, "")
+    assert orphan.message == "Worker lost (alive@host); re-queued"
+    assert [status(running), status(recent), status(parent)] == ["PROGRESS"] * 3
+    assert quiet == [orphan.pk]
+
+
+@pytest.mark.django_db
+def test_a_live_worker_that_does_not_say_what_it_holds_keeps_its_executions(
+    user: User, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.TASKPULSE_WORKER_LOST_AFTER = 60
+    monkeypatch.setattr(recovery, "tasks_held", lambda task_ids, workers: None)
+    row = execution(user, "unknown", age=600, status="PROGRESS", worker="alive@host")
+
+    assert recovery.recover(now=NOW, broker=FakeBroker()).failed == 0
+    assert status(row) == "PROGRESS"
 
 
 @pytest.mark.django_db
