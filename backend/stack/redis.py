@@ -53,6 +53,7 @@ class EmbeddedRedis:
         self.unixsocket = unixsocket
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
+        self.port = 0  # chosen at the first start, kept by a restart (clients keep their URL)
 
     @property
     def unix_url(self) -> str:
@@ -69,7 +70,7 @@ class EmbeddedRedis:
     def start(self, timeout: float = 10.0) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.stop_leftover()
-        port = free_port()
+        port = self.port = self.port or free_port()
         persistence = ["--appendonly", "yes"] if self.persistent else ["--appendonly", "no"]
         command = [
             redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",

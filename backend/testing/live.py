@@ -23,7 +23,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from stack.redis import free_port
+from stack.redis import EmbeddedRedis, free_port
 from stack.web import APPLICATION, web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -195,6 +195,30 @@ class LiveFlower(LiveProcess):
         except requests.RequestException:
             return False
         return answer.status_code == 200
+
+
+class LiveRedis(EmbeddedRedis):
+    """A Redis of a test's own, persistent like `make run`'s, stopped and restarted by its pid
+    on the same port (so every client keeps its URL)."""
+
+    def __init__(self, folder: Path, *, persistent: bool = True) -> None:
+        super().__init__(folder, persistent=persistent)
+        self.start()
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def halt(self, signum: int = signal.SIGTERM) -> None:
+        """Stop it with `signum` (SIGTERM: a clean shutdown; SIGKILL: a crash)."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signum)
+            self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        self.halt()
+        self.start()
 
 
 @contextmanager
