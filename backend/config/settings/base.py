@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
 from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url
 
 env = Env()
@@ -105,13 +108,23 @@ REDIS_URL = env.redis_url(default=embedded_redis_url() or "redis://127.0.0.1:637
 # lost. Every event is also in the database (seq), which clients catch up from.
 # The socket timeout stays above the layer's own blocking reads (redis-py's default of 5 s
 # made RedisChannelLayer's 5 s BZPOPMIN fail with "Timeout reading" and drop the socket).
+# After Redis restarts, every connection the layer holds is dead. channels_redis 4.3 relies
+# on redis-py to reconnect, which it does only for a client with a retry policy: without
+# one, the first PUBLISH after a restart was dropped, and a socket joining a group before
+# the receive loop's next attempt (1 s later) failed its handshake. With it, a command that
+# meets a dead connection reconnects (re-subscribing the pub/sub connection's channels) and
+# is sent again; while Redis stays down it fails after about 1.5 s.
 CHANNEL_LAYER_SOCKET_TIMEOUT = 30
+CHANNEL_LAYER_HOST = {
+    "address": REDIS_URL,
+    "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": 2,
+    "retry": Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
+}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}],
-        },
+        "CONFIG": {"hosts": [CHANNEL_LAYER_HOST]},
     },
 }
 
