@@ -5,7 +5,7 @@ from __future__ import annotations
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url
+from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url, web_database
 
 env = Env()
 
@@ -66,6 +66,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database(default_sqlite=VAR_DIR / "db.sqlite3")}
+# The web process (config.asgi says it is one) takes its PostgreSQL connections from a pool
+# of at most this many; workers and beat keep one persistent connection per process.
+TASKPULSE_WEB_DB_POOL_SIZE = env.integer("TASKPULSE_WEB_DB_POOL_SIZE", default=10, minimum=1,
+                                         maximum=1000)  # fmt: skip
+if env.flag("TASKPULSE_WEB_PROCESS", default=False):
+    DATABASES["default"] = web_database(DATABASES["default"], pool_size=TASKPULSE_WEB_DB_POOL_SIZE)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
