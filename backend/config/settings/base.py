@@ -168,13 +168,25 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+# When the broker connection is lost, running tasks go on (their ack waits for the new
+# connection) instead of being cancelled and redelivered: a Redis blip does not restart every
+# running deployment (config/celery.py silences Celery's warning about it at each reconnect).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Celery's Django fixup closes the database connection before and after every task unless
 # this is set: a new connection per task (a new server process on PostgreSQL) cost more
 # than the task itself (make bench). task_manager.signals runs close_old_connections()
 # around every task instead, which honours CONN_MAX_AGE and CONN_HEALTH_CHECKS.
 CELERY_DB_REUSE_MAX = 1_000_000
+# How often beat sends recovery (its thresholds are below). While the broker is down beat
+# cannot send it: those ticks are skipped, and the first one after the broker is back runs.
+TASKPULSE_RECOVERY_INTERVAL_SECONDS = env.number(
+    "TASKPULSE_RECOVERY_INTERVAL_SECONDS", default=60.0, minimum=1.0, maximum=86400.0
+)
 CELERY_BEAT_SCHEDULE = {
-    "taskpulse-recovery": {"task": "task_manager.recover_executions", "schedule": 60.0},
+    "taskpulse-recovery": {
+        "task": "task_manager.recover_executions",
+        "schedule": TASKPULSE_RECOVERY_INTERVAL_SECONDS,
+    },
     "taskpulse-retention": {"task": "task_manager.purge_old_executions", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -285,7 +297,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "filters": {"client_errors": {"()": "config.logging.ClientErrorsOnOneLine"}},
+    "filters": {
+        "client_errors": {"()": "config.logging.ClientErrorsOnOneLine"},
+        "redis_outages": {"()": "config.logging.RedisOutagesOnOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -298,5 +313,8 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
         # uvicorn's own handlers print its records; the filter goes on the logger itself.
         "uvicorn.error": {"filters": ["client_errors"]},
+        # Repeated while Redis is down (config.logging.RedisOutagesOnOneLine).
+        "channels_redis.pubsub": {"filters": ["redis_outages"]},
+        "celery.beat": {"filters": ["redis_outages"]},
     },
 }

@@ -36,6 +36,7 @@ CLIENTS = 20
 LAUNCHES_PER_CLIENT = 10
 POOL_SIZE = 8
 POSTGRES_PORT = 5432
+BACKENDS_SQL = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
 
 
 @pytest.fixture
@@ -55,9 +56,7 @@ def web_connections(server: LiveServer) -> int:
 def database_backends() -> int:
     """pg_stat_activity's rows for the test database (every process's, this one's too)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        )
+        cursor.execute(BACKENDS_SQL)
         return int(cursor.fetchone()[0])
 
 
