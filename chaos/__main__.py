@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,7 +104,9 @@ class Chaos:
             note = scenario.run(self, rounds)
         except Exception as exc:  # the row says it; the next scenario still runs
             note = f"harness error: {type(exc).__name__}: {exc}"
-        self.restore()
+        exited = self.restore()
+        if exited:
+            note += f"; exited on their own (restarted): {', '.join(exited)}"
         executions = self.settle(began)
         launched = self.launcher.attempts - attempts
         answered = self.answers.snapshot() - codes_before
@@ -116,16 +119,21 @@ class Chaos:
             self.answers.server_errors() - errors, note,
         )  # fmt: skip
 
-    def restore(self) -> None:
-        """Whatever a scenario left down comes back before counting (as an operator would)."""
-        stack = self.stack
+    def restore(self) -> list[str]:
+        """Whatever a scenario left down comes back before counting, as `make run`'s
+        supervisor would do it; returns the programs that had exited on their own."""
+        stack, exited = self.stack, []
         if stack.redis.process is None or stack.redis.process.poll() is not None:
             stack.redis.start()
         for process in stack.processes():
             if not process.alive():
+                exited.append(process.name)
                 process.kill_group()
                 process.start()
         stack.flower.signal(signal.SIGCONT)
+        if "worker" in exited:
+            stack.wait_worker_ready()
+        return exited
 
     def settle(self, began: datetime) -> list[int]:
         """The scenario's executions, once all ended or the recovery window is over."""
@@ -188,20 +196,21 @@ class Chaos:
                 return len(lost)
             time.sleep(0.5)
 
-    def poll_health(self, seconds: float, staff_reads: bool = False) -> set[str]:
-        """Poll /api/health/ (and the staff workers list) for `seconds`; what it named."""
-        failing: set[str] = set()
+    def poll_health(self, seconds: float, staff_reads: bool = False) -> Counter[str]:
+        """Poll /api/health/ (and the staff workers list) for `seconds`: how many polls
+        named each set of failing parts ("-": none)."""
+        seen: Counter[str] = Counter()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
                 named, code = health_failing(self.stack.url, self.staff_token, staff_reads)
             except Exception:  # an unanswered poll is not a 5xx
-                named, code = set(), 0
-            failing |= named
+                named, code = {"no answer"}, 0
+            seen["+".join(sorted(named)) or "-"] += 1
             if code:
                 self.answers.add(code)
             time.sleep(0.5)
-        return failing
+        return seen
 
 
 # --- the run ----------------------------------------------------------------------------

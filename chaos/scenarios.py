@@ -11,6 +11,7 @@ import random
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -149,19 +150,24 @@ def database_terminated(chaos: Chaos, rounds: int) -> str:
 
 
 def flower_killed_and_hung(chaos: Chaos, rounds: int) -> str:
-    stack, failing = chaos.stack, set()
+    """Health polled while Flower is dead, then hung: the note counts what each poll named."""
+    stack = chaos.stack
     chaos.launcher.deploys(6, "flower", clients=6)
     stack.flower.kill_group()
-    failing |= chaos.poll_health(4.0)
+    killed = chaos.poll_health(4.0)
     stack.flower.start()
     time.sleep(3.0)
     stack.flower.signal(signal.SIGSTOP)
     try:
-        failing |= chaos.poll_health(6.0, staff_reads=True)
+        hung = chaos.poll_health(6.0, staff_reads=True)
     finally:
         stack.flower.signal(signal.SIGCONT)
     chaos.launcher.deploys(4, "flower-after", clients=4)
-    return f"health failing: {', '.join(sorted(failing)) or 'nothing'}"
+
+    def said(polls: Counter[str]) -> str:
+        return " ".join(f"{named}x{n}" for named, n in sorted(polls.items()))
+
+    return f"health failing, killed: {said(killed)}; hung: {said(hung)}"
 
 
 def web_killed(chaos: Chaos, rounds: int) -> str:
