@@ -12,7 +12,7 @@ NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench demo-edi \
+.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench chaos demo-edi \
 	fresh-run admin-password clean help
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "make lock   - compile the Python lock files from backend/pyproject.toml (uv)"
 	@echo "make dev    - Vite dev server with hot reload, proxied to a running 'make run'"
 	@echo "make bench  - benchmarks (QUICK=1 for a short run)"
+	@echo "make chaos  - fault injection against a real stack (CHAOS=quick for a short run)"
 	@echo "make demo-edi - import a generated batch of EDI invoices as admin (needs make run)"
 
 # --- installs (each redone only when its lock file changes) ---------------------------
@@ -82,7 +83,8 @@ fresh-run:
 # --- quality --------------------------------------------------------------------------
 lint: $(VENV)/.dev-installed frontend/node_modules/.installed
 	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy .
-	$(PY) -m ruff check bench .ci/fresh-run.py && $(PY) -m ruff format --check bench .ci/fresh-run.py
+	$(PY) -m ruff check bench chaos .ci/fresh-run.py
+	$(PY) -m ruff format --check bench chaos .ci/fresh-run.py
 	cd frontend && $(NPM) run lint && $(NPM) run typecheck
 
 # backend/pyproject.toml -> backend/uv.lock -> the three requirements files (stack/locks.py).
@@ -97,6 +99,13 @@ format: $(VENV)/.dev-installed
 # LAYERS=1: compare channel layers for TaskPulse instead. Results: bench/results/latest.*
 bench: $(VENV)/.bench-installed
 	$(PY) -m bench.run $(if $(QUICK),--quick) $(if $(PROFILE),--profile) $(if $(LAYERS),--layers)
+
+# --- fault injection (not a test either) ---------------------------------------------------
+# Its own stack (embedded Redis, SQLite under var/chaos/; CHAOS_DATABASE_URL for a PostgreSQL
+# database it may empty), 20 users watching over WebSockets, one table of what each fault
+# did (README, "Fault tolerance"). CHAOS=quick: 2 rounds per fault; SCENARIOS=a,b: only those.
+chaos: $(VENV)/.dev-installed
+	$(PY) -m chaos $(if $(filter quick,$(CHAOS)),--quick) $(if $(SCENARIOS),--only $(SCENARIOS))
 
 # A new generated password for the `admin` user (shown by make run until admin logs in).
 admin-password: $(VENV)/.runtime-installed

@@ -84,9 +84,16 @@ def beating(workers: list[dict[str, Any]], *, at: datetime) -> int:
     return sum(datetime.fromisoformat(beat) >= since for beat in beats)
 
 
-def ping_workers(timeout: float) -> int:
-    """The workers that answer a ping broadcast within `timeout` (it always waits that long)."""
-    return len(celery_app.control.ping(timeout=timeout) or [])
+def ping_workers(timeout: float, seen: set[str] | None = None) -> int:
+    """The workers that answer a ping broadcast within `timeout` (it always waits that long).
+
+    Each reply is added to `seen` as it arrives: kombu waits `timeout` again after every
+    message it collects, so the broadcast can end long after `timeout` (a 1.2 s ping took
+    2.1 s while Flower hung, and health counted no worker at all).
+    """
+    found: set[str] = set() if seen is None else seen
+    celery_app.control.ping(timeout=timeout, callback=lambda reply: found.update(reply))
+    return len(found)
 
 
 def run_checks(checks: dict[str, Callable[[], Any]], deadline: float) -> dict[str, Any]:
@@ -114,7 +121,10 @@ def pinged_workers(started: float) -> Any:
     timeout = min(WORKER_PING_TIMEOUT, left - PING_GRACE)
     if timeout <= 0:
         return 0
-    return run_checks({"workers": lambda: ping_workers(timeout)}, left)["workers"]
+    seen: set[str] = set()
+    workers = run_checks({"workers": lambda: ping_workers(timeout, seen)}, left)["workers"]
+    # A broadcast still collecting at the deadline: the replies that came in time count.
+    return workers if isinstance(workers, int) else len(seen)
 
 
 def health_report() -> dict[str, Any]:

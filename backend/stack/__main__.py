@@ -29,6 +29,12 @@ from stack.supervisor import Program, Supervisor
 from stack.web import web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
+# TaskPulse uses neither gossip (worker elections, peers' state) nor mingle (peers' revokes at
+# start: a cancelled execution is finished in the database, which a task checks before it
+# runs). Both restart with every broker reconnect, where gossip's restart failed with
+# "Error on restarting Gossip: AttributeError" (kombu closing its channel after the lost
+# connection was detached); Celery's own advice for Redis reconnects is to leave them out.
+WORKER_OPTIONS = ["--without-gossip", "--without-mingle"]
 
 
 def fail(message: str) -> None:
@@ -94,7 +100,8 @@ def programs(env: Env) -> list[Program]:
                                 env.port("WEB_PORT", default=8000))),
         Program("worker", [*celery, "worker", "-E", "-l", "INFO", "-n", "worker1@%h",
                            "--concurrency", str(env.integer("TASKPULSE_WORKER_CONCURRENCY",
-                                                        default=2, minimum=1))],
+                                                        default=2, minimum=1)),
+                           *WORKER_OPTIONS],
                 # SIGTERM becomes a cold shutdown with a soft period: running tasks get
                 # worker_soft_shutdown_timeout seconds, then are re-queued, never lost.
                 env={"REMAP_SIGTERM": "SIGQUIT"}),

@@ -62,6 +62,7 @@ class EmbeddedRedis:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.password = ""
+        self.port = 0  # chosen at the first start, kept by a restart (clients keep their URL)
 
     @property
     def unix_url(self) -> str:
@@ -101,7 +102,7 @@ class EmbeddedRedis:
         self.stop_leftover()
         self.password = self.load_password()
         write_private(self.config_file, f"requirepass {self.password}\n")
-        port = free_port()
+        port = self.port = self.port or free_port()
         persistence = ["--appendonly", "yes"] if self.persistent else ["--appendonly", "no"]
         command = [
             redis_server_binary(), str(self.config_file),

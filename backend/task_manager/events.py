@@ -27,7 +27,13 @@ from typing import Any
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
+from config.outages import REDIS_ERRORS, Outage
+
 logger = logging.getLogger(__name__)
+# While Redis is down every push fails: one line says so, one more when it is back, with
+# the count (a traceback per push buried everything else). Clients catch up from the
+# database (seq) when they reconnect, so a dropped push loses nothing.
+layer_outage = Outage(logger, "channel layer: Redis", "live events are dropped")
 
 ALL_EXECUTIONS_GROUP = "executions.all"
 STATE_EVENTS = frozenset({"task.status", "task.progress"})
@@ -100,8 +106,12 @@ class Publisher:
                 batch.append(queue.get_nowait())
             try:
                 await send_batch(layer, [(g, message) for groups, message in batch for g in groups])
+            except REDIS_ERRORS as error:
+                layer_outage.failed(error, count=len(batch))
             except Exception:  # a lost push must not stop the ones after it
                 logger.warning("channel layer send failed", exc_info=True)
+            else:
+                layer_outage.succeeded()
             finally:
                 with self._lock:
                     self._unsent -= len(batch)

@@ -9,11 +9,13 @@ from typing import Any
 from celery import shared_task
 
 from task_manager import recovery
+from task_manager.recovery_overrides import log_template_overrides
 from task_manager.tracking import ProgressReporter, track_task
 
 
 @shared_task(name="task_manager.recover_executions", ignore_result=True)
 def recover_executions() -> dict[str, int]:
+    log_template_overrides()
     return asdict(recovery.recover())
 
 

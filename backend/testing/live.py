@@ -20,13 +20,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psutil
-import redis
 import requests
 from django.conf import settings
 from django.db import connection
 
 from stack.flower import flower_argv, flower_env
-from stack.redis import free_port, redis_server_binary
+from stack.redis import EmbeddedRedis, free_port
 from stack.web import APPLICATION, web_argv
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -121,35 +120,6 @@ def client_ports(pids: list[int], server_port: int) -> list[int]:
             continue
         ports += [c.laddr.port for c in held if c.raddr and c.raddr.port == server_port]
     return ports
-
-
-class LiveRedis(LiveProcess):
-    """A redis-server of a test's own, on loopback: stop it to take the broker away, start
-    another on the same `port` to bring it back (the suite's Redis is never touched)."""
-
-    def __init__(self, log: Path, *, port: int | None = None) -> None:
-        self.port = port or free_port()
-        argv = [
-            redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", str(log.parent),
-        ]  # fmt: skip
-        super().__init__(argv, dict(os.environ), log)
-        wait_until(self.ready, timeout=20, interval=0.1, what="redis-server to answer")
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def ready(self) -> bool:
-        if not self.alive():
-            raise AssertionError(f"redis-server exited:\n{self.output()[-3000:]}")
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
 
 
 class LiveWorker(LiveProcess):
@@ -249,6 +219,30 @@ class LiveFlower(LiveProcess):
         except requests.RequestException:
             return False
         return answer.status_code == 200
+
+
+class LiveRedis(EmbeddedRedis):
+    """A Redis of a test's own, persistent like `make run`'s, stopped and restarted by its pid
+    on the same port (so every client keeps its URL)."""
+
+    def __init__(self, folder: Path, *, persistent: bool = True) -> None:
+        super().__init__(folder, persistent=persistent)
+        self.start()
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def halt(self, signum: int = signal.SIGTERM) -> None:
+        """Stop it with `signum` (SIGTERM: a clean shutdown; SIGKILL: a crash)."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signum)
+            self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        self.halt()
+        self.start()
 
 
 @contextmanager

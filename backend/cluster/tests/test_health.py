@@ -71,7 +71,7 @@ def pings(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The timeouts of the ping broadcasts health makes; each finds 3 workers."""
     asked: list[float] = []
 
-    def ping(timeout: float) -> int:
+    def ping(timeout: float, seen: set[str] | None = None) -> int:
         asked.append(timeout)
         return 3
 
@@ -128,3 +128,22 @@ def test_a_heartbeat_counts_for_heartbeat_seconds_before_the_snapshot() -> None:
 
     assert health.HEARTBEAT_SECONDS == 10
     assert health.beating(rows, at=at) == 1
+
+
+def test_replies_that_came_in_time_count_while_the_broadcast_overruns(
+    settings: Any, anonymous_api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kombu waits the whole timeout again after each message it collects: the ping's
+    call may end well after the deadline, though the worker answered at once."""
+    settings.FLOWER_URL = closed_port_url()
+
+    def overrunning_ping(*, timeout: float, callback: Any) -> list[dict[str, Any]]:
+        callback({"w1@host": {"ok": "pong"}})
+        time.sleep(timeout + 1.0)
+        return [{"w1@host": {"ok": "pong"}}]
+
+    monkeypatch.setattr(health.celery_app.control, "ping", overrunning_ping)
+
+    body = anonymous_api.get("/api/health/").json()
+
+    assert (body["workers"], body["failing"]) == (1, ["flower"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from csp.constants import NONCE, NONE, SELF
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
-from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url
+from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url, web_database
 
 env = Env()
 
@@ -112,6 +114,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database(default_sqlite=VAR_DIR / "db.sqlite3")}
+# The web process (config.asgi says it is one) takes its PostgreSQL connections from a pool
+# of at most this many; workers and beat keep one persistent connection per process.
+TASKPULSE_WEB_DB_POOL_SIZE = env.integer("TASKPULSE_WEB_DB_POOL_SIZE", default=10, minimum=1,
+                                         maximum=1000)  # fmt: skip
+if env.flag("TASKPULSE_WEB_PROCESS", default=False):
+    DATABASES["default"] = web_database(DATABASES["default"], pool_size=TASKPULSE_WEB_DB_POOL_SIZE)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -157,13 +165,23 @@ REDIS_URL = env.redis_url(default=embedded_redis_url() or "redis://127.0.0.1:637
 # lost. Every event is also in the database (seq), which clients catch up from.
 # The socket timeout stays above the layer's own blocking reads (redis-py's default of 5 s
 # made RedisChannelLayer's 5 s BZPOPMIN fail with "Timeout reading" and drop the socket).
+# After Redis restarts, every connection the layer holds is dead. channels_redis 4.3 relies
+# on redis-py to reconnect, which it does only for a client with a retry policy: without
+# one, the first PUBLISH after a restart was dropped, and a socket joining a group before
+# the receive loop's next attempt (1 s later) failed its handshake. With it, a command that
+# meets a dead connection reconnects (re-subscribing the pub/sub connection's channels) and
+# is sent again; while Redis stays down it fails after about 1.5 s.
 CHANNEL_LAYER_SOCKET_TIMEOUT = 30
+CHANNEL_LAYER_HOST = {
+    "address": REDIS_URL,
+    "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": 2,
+    "retry": Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
+}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}],
-        },
+        "CONFIG": {"hosts": [CHANNEL_LAYER_HOST]},
     },
 }
 
@@ -229,13 +247,25 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+# When the broker connection is lost, running tasks go on (their ack waits for the new
+# connection) instead of being cancelled and redelivered: a Redis blip does not restart every
+# running deployment (config/celery.py silences Celery's warning about it at each reconnect).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Celery's Django fixup closes the database connection before and after every task unless
 # this is set: a new connection per task (a new server process on PostgreSQL) cost more
 # than the task itself (make bench). task_manager.signals runs close_old_connections()
 # around every task instead, which honours CONN_MAX_AGE and CONN_HEALTH_CHECKS.
 CELERY_DB_REUSE_MAX = 1_000_000
+# How often beat sends recovery (its thresholds are below). While the broker is down beat
+# cannot send it: those ticks are skipped, and the first one after the broker is back runs.
+TASKPULSE_RECOVERY_INTERVAL_SECONDS = env.number(
+    "TASKPULSE_RECOVERY_INTERVAL_SECONDS", default=60.0, minimum=1.0, maximum=86400.0
+)
 CELERY_BEAT_SCHEDULE = {
-    "taskpulse-recovery": {"task": "task_manager.recover_executions", "schedule": 60.0},
+    "taskpulse-recovery": {
+        "task": "task_manager.recover_executions",
+        "schedule": TASKPULSE_RECOVERY_INTERVAL_SECONDS,
+    },
     "taskpulse-retention": {"task": "task_manager.purge_old_executions", "schedule": 3600.0},
     "taskpulse-edi-uploads": {"task": "edi.purge_old_uploads", "schedule": 3600.0},
 }
@@ -378,7 +408,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "filters": {"client_errors": {"()": "config.logging.ClientErrorsOnOneLine"}},
+    "filters": {
+        "client_errors": {"()": "config.logging.ClientErrorsOnOneLine"},
+        "redis_outages": {"()": "config.logging.RedisOutagesOnOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -391,5 +424,8 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
         # uvicorn's own handlers print its records; the filter goes on the logger itself.
         "uvicorn.error": {"filters": ["client_errors"]},
+        # Repeated while Redis is down (config.logging.RedisOutagesOnOneLine).
+        "channels_redis.pubsub": {"filters": ["redis_outages"]},
+        "celery.beat": {"filters": ["redis_outages"]},
     },
 }

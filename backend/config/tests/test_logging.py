@@ -2,8 +2,9 @@ import logging
 import sys
 
 import pytest
+import redis
 
-from config.logging import ClientErrorsOnOneLine
+from config.logging import ClientErrorsOnOneLine, RedisOutagesOnOneLine
 
 
 def record(name: str, error: Exception, **extra: object) -> logging.LogRecord:
@@ -30,3 +31,22 @@ def test_client_errors_lose_their_traceback_and_server_errors_keep_it(
 ) -> None:
     assert ClientErrorsOnOneLine().filter(made) is True
     assert (made.exc_info is not None) is keeps_traceback
+
+
+def test_a_repeated_redis_outage_is_one_line_per_window_and_other_errors_pass() -> None:
+    outages = RedisOutagesOnOneLine()
+    down = redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    said = [outages.filter(record("channels_redis.pubsub", down)) for _ in range(5)]
+    bug = record("channels_redis.pubsub", KeyError("bug"))
+
+    assert said == [True, False, False, False, False]
+    assert outages.filter(bug)
+    assert bug.exc_info is not None
+    outages.last_said.clear()  # the window is over
+    later = record("channels_redis.pubsub", down)
+    assert outages.filter(later)
+    assert later.exc_info is None
+    assert later.getMessage() == (
+        "msg (Redis unreachable: ConnectionError: Error 111 connecting to 127.0.0.1:6379. "
+        "Connection refused.); 4 more like it since the last"
+    )

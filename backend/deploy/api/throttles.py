@@ -4,10 +4,15 @@ DRF's sliding-window throttle on the shared cache (Redis), so every web process 
 together. DRF reads, trims and writes the window without a lock, so two launches at the
 same instant could both take the last slot; a short cache lock (an atomic add) makes the
 read-modify-write one step per user.
+
+When Redis is down the limit fails open: the launch is not counted, and is kept like any
+launch made during a broker outage (PENDING, sent by recovery when Redis is back), instead of
+answering 500. The outage is logged once, and once more when it ends.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,8 +25,13 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.outages import REDIS_ERRORS, Outage
+
+logger = logging.getLogger(__name__)
 LOCK_SECONDS = 5  # the lock's expiry, in case its holder dies
 LOCK_WAIT = 2.0  # how long a launch waits for the lock before counting without it
+
+redis_outage = Outage(logger, "deploy rate limit: Redis", "launches are not counted")
 
 
 @contextmanager
@@ -60,6 +70,17 @@ class DeployLaunchThrottle(SimpleRateThrottle):
         self.key = self.key_for(user)
         if self.key is None:
             return True
+        try:
+            allowed = self.count_launch()
+        except REDIS_ERRORS as error:
+            redis_outage.failed(error)
+            return True  # fail open: the launch waits for the broker like any other
+        redis_outage.succeeded()
+        return allowed
+
+    def count_launch(self) -> bool:
+        """DRF's sliding window under the per-user lock; raises when Redis is down."""
+        assert self.key is not None
         with cache_lock(self.cache, f"{self.key}:lock"):
             self.history = self.cache.get(self.key, [])
             self.now = self.timer()

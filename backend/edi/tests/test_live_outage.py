@@ -39,7 +39,7 @@ def test_an_import_while_the_broker_is_down_keeps_its_files_and_runs_once_later(
 ) -> None:
     files = [file for file in testdata.generate_batch(3, 0, seed=15) if not file.defect]
     headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
-    redis = LiveRedis(tmp_path / "redis.log")
+    redis = LiveRedis(tmp_path / "redis")
     with running(LiveServer(tmp_path / "web.log", REDIS_URL=redis.url)) as web:
         redis.stop()
         asked = time.monotonic()
@@ -59,15 +59,15 @@ def test_an_import_while_the_broker_is_down_keeps_its_files_and_runs_once_later(
     assert execution_id is not None
     assert TaskExecution.objects.get(pk=execution_id).queued_at is None
 
-    back = LiveRedis(tmp_path / "redis-back.log", port=redis.port)
+    redis.start()  # the same port and password: clients keep their URL
     try:
         # The worker's start runs recovery, which sends what was never sent.
-        with running(LiveWorker(tmp_path / "w.log", name="edi-outage", REDIS_URL=back.url,
+        with running(LiveWorker(tmp_path / "w.log", name="edi-outage", REDIS_URL=redis.url,
                                 TASKPULSE_UNSENT_GRACE_SECONDS="0")):  # fmt: skip
             wait_until(lambda: not TaskExecution.objects.get(pk=execution_id).is_active,
                        timeout=60, interval=0.2, what="the import to end")  # fmt: skip
     finally:
-        back.stop()
+        redis.stop()
 
     statuses = list(batch.files.values_list("status", flat=True))
     assert statuses == [FileStatus.IMPORTED] * len(files), list(batch.files.values("error"))

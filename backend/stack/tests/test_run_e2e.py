@@ -161,3 +161,52 @@ def test_a_busy_web_port_is_named_with_its_process(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert f"port {port} (WEB_PORT, the web server) is already in use by python" in result.stderr
+
+
+def program_leader(stack: subprocess.Popen[str], *words: str) -> psutil.Process:
+    """The supervised program whose command line holds every word (a child of the stack)."""
+    for child in psutil.Process(stack.pid).children():
+        if all(word in " ".join(child.cmdline()) for word in words):
+            return child
+    raise AssertionError(f"no program with {words}")
+
+
+def test_run_restarts_a_crashed_worker_and_health_names_what_is_down(tmp_path: Path) -> None:
+    env = stack_env(tmp_path)
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "stack", "run"], cwd=BACKEND, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    health = f"http://127.0.0.1:{env['WEB_PORT']}/api/health/"
+    try:
+        assert wait_for_healthy(env["WEB_PORT"], process).get("status") == "ok", log.read_text()
+        crashed = program_leader(process, "celery", " worker ")
+        crashed.kill()
+        deadline = time.monotonic() + 90
+        while "restarting worker" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        restarted = program_leader(process, "celery", " worker ")
+        after_restart = wait_for_healthy(env["WEB_PORT"], process)
+
+        flower = program_leader(process, "celery", " flower ")
+        flower.suspend()  # a hung Flower: health must name it, and only it
+        try:
+            hung: dict = {}
+            while time.monotonic() < deadline and hung.get("failing") != ["flower"]:
+                hung = requests.get(health, timeout=5).json()
+                time.sleep(1)
+        finally:
+            flower.resume()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    output = log.read_text()
+
+    assert "worker exited with code -9; restarting it in 1s" in output
+    assert restarted.pid != crashed.pid
+    assert after_restart["status"] == "ok"
+    assert after_restart["workers"] >= 1
+    assert hung["failing"] == ["flower"], hung
+    assert hung["workers"] >= 1  # counted by the ping fallback meanwhile
+    assert process.returncode == 0
+    assert "all processes stopped" in output

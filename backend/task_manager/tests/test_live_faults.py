@@ -171,7 +171,7 @@ def test_a_broker_connection_drop_does_not_run_a_running_task_a_second_time(
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[LiveRedis]:
     """A Redis for this test alone (broker, cache, channel layer of its web server)."""
-    server = LiveRedis(tmp_path / "redis.log")
+    server = LiveRedis(tmp_path / "redis")
     yield server
     server.stop()
 
@@ -195,13 +195,13 @@ def test_a_template_launch_while_the_broker_is_down_answers_202_and_runs_once_la
     assert (execution.status, execution.queued_at) == ("PENDING", None)
     assert answer.json()["message"] == execution.message
 
-    back = LiveRedis(tmp_path / "redis-back.log", port=own_redis.port)
+    own_redis.start()  # the same port and password: clients keep their URL
     try:
         # The worker's start runs recovery, which sends what was never sent.
-        with running(LiveWorker(tmp_path / "w.log", name="outage", REDIS_URL=back.url,
+        with running(LiveWorker(tmp_path / "w.log", name="outage", REDIS_URL=own_redis.url,
                                 TASKPULSE_UNSENT_GRACE_SECONDS="0")):  # fmt: skip
             final = settle([execution], timeout=40)
     finally:
-        back.stop()
+        own_redis.stop()
     assert final == ["SUCCESS"]
     assert runs_of(execution) == 1

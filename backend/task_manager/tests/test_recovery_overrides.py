@@ -1,0 +1,34 @@
+import logging
+
+import pytest
+
+from task_manager import recovery_overrides
+from task_manager.tests.factories import make_template
+
+
+@pytest.fixture(autouse=True)
+def nothing_said_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recovery_overrides, "_said", set())
+
+
+def test_a_template_threshold_that_wins_over_a_setting_is_said_once(
+    db: None, settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.TASKPULSE_PENDING_REQUEUE_AFTER = 30
+    settings.TASKPULSE_MAX_REQUEUES = 3
+    make_template(name="Slow report", pending_requeue_after=120, max_retries=3)
+    make_template(name="Plain", pending_requeue_after=None)
+
+    with caplog.at_level(logging.INFO, logger="task_manager.recovery"):
+        recovery_overrides.log_template_overrides()
+        recovery_overrides.log_template_overrides()
+
+    said = [r.getMessage() for r in caplog.records]
+    assert (
+        said.count(
+            "recovery: template 'Slow report' sets pending_requeue_after=120, which wins over "
+            "TASKPULSE_PENDING_REQUEUE_AFTER=30 for its executions"
+        )
+        == 1
+    )
+    assert not [line for line in said if "Plain" in line or "max_retries" in line]

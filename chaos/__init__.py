@@ -1,0 +1,1 @@
+"""`make chaos`: a bounded fault-injection suite against a real TaskPulse stack (chaos/README)."""
