@@ -31,7 +31,6 @@ class Scenario:
     name: str
     run: Callable[[Chaos, int], str]
     rounds: int = 1  # full mode; quick mode runs min(rounds, 2)
-    needs: str = ""  # why it may fail until another branch has landed
     postgres_only: bool = False
 
 
@@ -187,19 +186,14 @@ def load(chaos: Chaos, rounds: int) -> str:
 
 
 SCENARIOS = [
-    Scenario("worker main killed", worker_main_killed, rounds=10,
-             needs="fault-core: a worker restarted under the same name"),
-    Scenario("pool child killed", pool_child_killed, rounds=10,
-             needs="fault-core: a redelivered running task"),
-    Scenario("worker group killed", worker_group_killed, rounds=10,
-             needs="fault-core: a worker restarted under the same name"),
+    Scenario("worker main killed", worker_main_killed, rounds=10),
+    Scenario("pool child killed", pool_child_killed, rounds=10),
+    Scenario("worker group killed", worker_group_killed, rounds=10),
     Scenario("redis SIGTERM", redis_restarted(signal.SIGTERM), rounds=2),
     Scenario("redis SIGKILL", redis_restarted(signal.SIGKILL), rounds=2),
     Scenario("broker clients killed", broker_clients_killed, rounds=3),
-    Scenario("broker down at launch", broker_down_at_launch,
-             needs="fault-core: a launch bounded during a broker outage"),
-    Scenario("database terminated", database_terminated, rounds=2, postgres_only=True,
-             needs="fault-core: the database connection lost in the failure path"),
+    Scenario("broker down at launch", broker_down_at_launch),
+    Scenario("database terminated", database_terminated, rounds=2, postgres_only=True),
     Scenario("flower killed and hung", flower_killed_and_hung),
     Scenario("web killed", web_killed, rounds=3),
     Scenario("200 launches", load, rounds=3),

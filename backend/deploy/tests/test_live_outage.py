@@ -67,11 +67,6 @@ def test_the_rate_limit_fails_open_while_redis_is_down_and_counts_again_after(
     assert "Traceback" not in log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the launch's send during a broker outage (task_manager.launching.execution_send: "
-    "the result backend retries for 20 s, then 500) is bounded on branch fault-core",
-)
 def test_launches_during_a_redis_outage_are_accepted_and_kept(
     own_redis: LiveRedis, tmp_path: Path
 ) -> None:
