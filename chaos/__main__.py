@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import time
@@ -243,6 +244,14 @@ def chosen(only: str, skip: str, postgres: bool) -> list[Scenario]:
             and (postgres or not s.postgres_only)]  # fmt: skip
 
 
+def fresh_folder() -> None:
+    """var/chaos/ as a first run finds it: no logs, no Redis data of an earlier run."""
+    shutil.rmtree(CHAOS_VAR / "redis", ignore_errors=True)
+    CHAOS_VAR.mkdir(parents=True, exist_ok=True)
+    for leftover in [*CHAOS_VAR.glob("*.log"), *CHAOS_VAR.glob("celerybeat-schedule*")]:
+        leftover.unlink()
+
+
 def database_url() -> str:
     configured = os.environ.get("CHAOS_DATABASE_URL", "").strip()
     if configured:
@@ -258,7 +267,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated scenario slugs")
     parser.add_argument("--skip", default="", help="comma-separated scenario slugs")
     args = parser.parse_args()
-    CHAOS_VAR.mkdir(parents=True, exist_ok=True)
+    fresh_folder()
     url = database_url()
     scenarios = chosen(args.only, args.skip, postgres=url.startswith("postgres"))
     began = time.monotonic()

@@ -108,7 +108,15 @@ def broker_down_at_launch(chaos: Chaos, rounds: int) -> str:
 
     user, launcher = chaos.users[0], chaos.launcher
     template = chaos.deploy_template_id
-    body = {"params": {"hostname": "down-template", "vcenter_host": "vcenter.chaos"}}
+    body = {
+        "params": {
+            "hostname": "down-template",
+            "vcenter_host": "vcenter.chaos",
+            "datacenter": "DC1",
+            "template": "ubuntu-22.04",
+            "network": "VM Network",
+        }
+    }
     edi = valid_file(random.Random(7), "down.edi", "CHAOS-DOWN")  # noqa: S311
     launches = [
         lambda: launcher.deploy(chaos.users[1], "down-rest"),

@@ -2,21 +2,64 @@
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 
+from config.outages import REDIS_ERRORS
 from task_manager import recovery
 from task_manager.recovery_overrides import log_template_overrides
 from task_manager.tracking import ProgressReporter, track_task
 
+logger = logging.getLogger(__name__)
+
+
+# One recovery at a time. Runs pile up (beat's ticks held back by a broker outage arrive
+# together, a worker's start sends one too), and two at once both sent the same unsent
+# launch: it ran twice (make chaos, "broker down at launch": 2 deployments cloned twice).
+RECOVERY_LOCK = "task_manager:recovery:running"
+
+
+def recovery_lock_seconds() -> int:
+    """The lock's expiry, for when its holder dies or cannot release it (Redis went down):
+    two intervals (10 s to 2 min), so that a lost lock skips a tick or two, no more."""
+    return int(max(10, min(120, 2 * settings.TASKPULSE_RECOVERY_INTERVAL_SECONDS)))
+
+
+@contextmanager
+def single_flight(key: str, seconds: int) -> Iterator[bool]:
+    """Yields True to the one caller holding `key`; False to the others, and when the cache
+    (Redis, the broker too) cannot be asked: the next run will."""
+    token = uuid.uuid4().hex
+    try:
+        held = bool(cache.add(key, token, seconds))
+    except REDIS_ERRORS:
+        held = False
+    try:
+        yield held
+    finally:
+        if held:
+            with suppress(*REDIS_ERRORS):
+                if cache.get(key) == token:
+                    cache.delete(key)
+
 
 @shared_task(name="task_manager.recover_executions", ignore_result=True)
 def recover_executions() -> dict[str, int]:
-    log_template_overrides()
-    return asdict(recovery.recover())
+    with single_flight(RECOVERY_LOCK, recovery_lock_seconds()) as mine:
+        if not mine:
+            logger.info("recovery: another run is in progress; this one is skipped")
+            return {}
+        log_template_overrides()
+        return asdict(recovery.recover())
 
 
 @shared_task(name="task_manager.purge_old_executions", ignore_result=True)

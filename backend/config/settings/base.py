@@ -265,6 +265,8 @@ CELERY_BEAT_SCHEDULE = {
     "taskpulse-recovery": {
         "task": "task_manager.recover_executions",
         "schedule": TASKPULSE_RECOVERY_INTERVAL_SECONDS,
+        # A tick not run within its interval is dropped: the next one does its work.
+        "options": {"expires": TASKPULSE_RECOVERY_INTERVAL_SECONDS},
     },
     "taskpulse-retention": {"task": "task_manager.purge_old_executions", "schedule": 3600.0},
     "taskpulse-edi-uploads": {"task": "edi.purge_old_uploads", "schedule": 3600.0},

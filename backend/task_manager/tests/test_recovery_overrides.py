@@ -32,3 +32,28 @@ def test_a_template_threshold_that_wins_over_a_setting_is_said_once(
         == 1
     )
     assert not [line for line in said if "Plain" in line or "max_retries" in line]
+
+
+def test_one_recovery_runs_at_a_time(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs that arrive together (beat's ticks after a broker outage) must not both send the
+    same unsent launch: the second is skipped while the first holds the lock."""
+    from django.core.cache import cache
+
+    from task_manager import recovery, tasks
+
+    runs: list[int] = []
+
+    def recover() -> recovery.RecoveryReport:
+        runs.append(1)
+        return recovery.RecoveryReport()
+
+    monkeypatch.setattr(recovery, "recover", recover)
+    cache.delete(tasks.RECOVERY_LOCK)
+    with tasks.single_flight(tasks.RECOVERY_LOCK, 60) as first:
+        skipped = tasks.recover_executions()
+    ran = tasks.recover_executions()
+
+    assert first
+    assert skipped == {}
+    assert ran == {"sent": 0, "requeued": 0, "failed": 0}
+    assert len(runs) == 1
