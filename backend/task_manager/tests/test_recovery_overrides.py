@@ -55,5 +55,5 @@ def test_one_recovery_runs_at_a_time(db: None, monkeypatch: pytest.MonkeyPatch) 
 
     assert first
     assert skipped == {}
-    assert ran == {"sent": 0, "requeued": 0, "failed": 0}
+    assert ran == {"sent": 0, "requeued": 0, "failed": 0, "admitted": 0}
     assert len(runs) == 1
