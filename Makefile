@@ -103,7 +103,7 @@ bench: $(VENV)/.bench-installed
 # --- fault injection (not a test either) ---------------------------------------------------
 # Its own stack (embedded Redis, SQLite under var/chaos/; CHAOS_DATABASE_URL for a PostgreSQL
 # database it may empty), 20 users watching over WebSockets, one table of what each fault
-# did (README, "Fault tolerance"). CHAOS=quick: 2 rounds per fault; SCENARIOS=a,b: only those.
+# did (README, "When something fails"). CHAOS=quick: 2 rounds per fault; SCENARIOS=a,b: only those.
 chaos: $(VENV)/.dev-installed
 	$(PY) -m chaos $(if $(filter quick,$(CHAOS)),--quick) $(if $(SCENARIOS),--only $(SCENARIOS))
 

@@ -106,9 +106,9 @@ class Chaos:
         except Exception as exc:  # the row says it; the next scenario still runs
             note = f"harness error: {type(exc).__name__}: {exc}"
         exited = self.restore()
+        executions = self.settle(began, exited)
         if exited:
             note += f"; exited on their own (restarted): {', '.join(exited)}"
-        executions = self.settle(began)
         launched = self.launcher.attempts - attempts
         answered = self.answers.snapshot() - codes_before
         unusual = {code: n for code, n in answered.items() if code >= 300}
@@ -136,8 +136,13 @@ class Chaos:
             stack.wait_worker_ready()
         return exited
 
-    def settle(self, began: datetime) -> list[int]:
-        """The scenario's executions, once all ended or the recovery window is over."""
+    def settle(self, began: datetime, exited: list[str]) -> list[int]:
+        """The scenario's executions, once all ended or the recovery window is over.
+
+        A process that exits on its own meanwhile is restarted at once and named in
+        `exited`, as `make run`'s supervisor restarts it (a worker can exit by itself after
+        a Redis outage: Kombu's "Unrecoverable error" when Redis is gone while it closes a
+        channel that holds an unacknowledged message)."""
         from task_manager.models import TaskExecution
 
         mine = TaskExecution.objects.filter(created_at__gte=began, parent__isnull=True,
@@ -154,6 +159,7 @@ class Chaos:
                 deadline = time.monotonic() + RECOVERY_WINDOW
             left = unfinished
             time.sleep(0.5)
+            exited.extend(self.restore())
         return list(mine.values_list("pk", flat=True))
 
     def ended_right(self, ids: list[int]) -> int:

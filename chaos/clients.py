@@ -117,7 +117,8 @@ class Launcher:
         self.lock = threading.Lock()
 
     def post(self, user: User, path: str, **kwargs: Any) -> int | None:
-        """POST as `user`; the execution id of a 202, else None."""
+        """POST as `user`; the execution id of a 201 or 202, else None (a template launch
+        answers the execution itself, the modules' launches its `execution_id`)."""
         with self.lock:
             self.attempts += 1
         try:
@@ -127,9 +128,10 @@ class Launcher:
                 self.refused += 1
             return None
         self.answers.add(answer.status_code)
-        if answer.status_code != 202:
+        if answer.status_code not in (201, 202):
             return None
-        execution_id = int(answer.json()["execution_id"])
+        body = answer.json()
+        execution_id = int(body.get("execution_id", body.get("id")))
         user.watcher.track(execution_id)
         return execution_id
 
