@@ -33,5 +33,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     unstubGlobals: true,
+    // Limits for a loaded machine (CI runs beside other work on 2 cores): they bound a hung
+    // test, they measure nothing.
+    testTimeout: 30_000,
   },
 });

@@ -1,9 +1,13 @@
 import '@testing-library/jest-dom/vitest';
 
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 
 import { clearToasts } from '@/lib/toast';
+
+// findBy*/waitFor give up after 10 s instead of 1 s: on a loaded machine a render can take
+// longer than a second; a test that waits for something that never comes still fails.
+configure({ asyncUtilTimeout: 10_000 });
 
 // The app must run without console errors or warnings (React act() and key warnings,
 // failed prop types, unhandled errors): any of them fails the test that caused it.
