@@ -66,16 +66,21 @@ def communicator(
     return client
 
 
+# How long a test waits for an answer that must come: a bound for a loaded machine (CI beside
+# other work on 2 cores), not a measure; what must not come is checked with receive_nothing.
+WAIT = 10
+
+
 async def connected(**kwargs: Any) -> tuple[WebsocketCommunicator, dict[str, Any]]:
     """An authenticated client, and the hello it got."""
     client = communicator(**kwargs)
-    accepted, _ = await client.connect()
+    accepted, _ = await client.connect(WAIT)
     assert accepted
-    return client, await client.receive_json_from()
+    return client, await client.receive_json_from(WAIT)
 
 
 async def closed_with(client: WebsocketCommunicator) -> int:
-    output = await client.receive_output(timeout=2)
+    output = await client.receive_output(WAIT)
     assert output["type"] == "websocket.close", output
     return int(output["code"])
 
@@ -95,7 +100,7 @@ def state_event(kind: str, execution_id: int, seq: int) -> dict[str, Any]:
 
 async def test_a_connection_without_credentials_is_closed_4401_when_it_speaks() -> None:
     client = communicator()
-    accepted, _ = await client.connect()
+    accepted, _ = await client.connect(WAIT)
     assert accepted  # accepted first, so that a script may still send its token
 
     await send(client, {"action": "ping"})
@@ -106,7 +111,7 @@ async def test_a_connection_without_credentials_is_closed_4401_when_it_speaks() 
 async def test_a_silent_unauthenticated_connection_is_closed_4401(settings) -> None:
     settings.TASKPULSE_WS_AUTH_TIMEOUT = 0.05
     client = communicator()
-    await client.connect()
+    await client.connect(WAIT)
 
     assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
 
@@ -115,20 +120,20 @@ async def test_a_deeply_nested_frame_before_auth_gets_an_error_and_auth_still_wo
     token: str,
 ) -> None:
     client = communicator()
-    await client.connect()
+    await client.connect(WAIT)
 
     await client.send_to(text_data="[" * 5000 + "]" * 5000)
-    error = await client.receive_json_from()
+    error = await client.receive_json_from(WAIT)
     await send(client, {"action": "auth", "token": token})
 
     assert error == {"type": "error", "detail": "malformed JSON: nested deeper than 64 levels"}
-    assert (await client.receive_json_from())["type"] == "hello"
+    assert (await client.receive_json_from(WAIT))["type"] == "hello"
     await client.disconnect()
 
 
 async def test_nothing_is_sent_after_the_server_closed(token: str) -> None:
     client = communicator(origin=None)
-    await client.connect()
+    await client.connect(WAIT)
 
     await send(client, {"action": "ping"})  # not authenticated: closed 4401
     await send(client, {"action": "auth", "token": token})  # sent before the close arrived
@@ -139,19 +144,19 @@ async def test_nothing_is_sent_after_the_server_closed(token: str) -> None:
 
 async def test_a_bad_token_gets_an_error_then_4401() -> None:
     client = communicator()
-    await client.connect()
+    await client.connect(WAIT)
 
     await send(client, {"action": "auth", "token": "not-a-token"})
 
-    assert await client.receive_json_from() == {"type": "error", "detail": "invalid token"}
+    assert await client.receive_json_from(WAIT) == {"type": "error", "detail": "invalid token"}
     assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
 
 
 async def test_a_token_subprotocol_authenticates_and_gets_hello(user: User, token: str) -> None:
     client = communicator(token=token)
 
-    accepted, subprotocol = await client.connect()
-    hello = await client.receive_json_from()
+    accepted, subprotocol = await client.connect(WAIT)
+    hello = await client.receive_json_from(WAIT)
 
     assert (accepted, subprotocol) == (True, "taskpulse")
     assert hello["type"] == "hello"
@@ -162,14 +167,15 @@ async def test_a_token_subprotocol_authenticates_and_gets_hello(user: User, toke
 
 async def test_a_token_in_the_first_message_authenticates(user: User, token: str) -> None:
     client = communicator(origin=None)  # a script: no Origin
-    await client.connect()
+    await client.connect(WAIT)
 
     await send(client, {"action": "auth", "token": token})
-    hello = await client.receive_json_from()
+    hello = await client.receive_json_from(WAIT)
 
     assert (hello["type"], hello["user"]["id"]) == ("hello", user.pk)
     await send(client, {"action": "auth", "token": token})
-    assert await client.receive_json_from() == {"type": "error", "detail": "already authenticated"}
+    answer = await client.receive_json_from(WAIT)
+    assert answer == {"type": "error", "detail": "already authenticated"}
     await client.disconnect()
 
 
@@ -189,7 +195,7 @@ async def test_a_session_without_origin_is_not_trusted(user: User) -> None:
     await database_sync_to_async(browser.force_login)(user)
     session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
     client = communicator(origin=None, cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
-    await client.connect()
+    await client.connect(WAIT)
 
     await send(client, {"action": "ping"})  # the cookie was dropped: unauthenticated
 
@@ -199,7 +205,7 @@ async def test_a_session_without_origin_is_not_trusted(user: User) -> None:
 async def test_a_foreign_origin_is_closed_4403(token: str) -> None:
     client = communicator(origin="http://evil.example", token=token)
 
-    accepted, _ = await client.connect()
+    accepted, _ = await client.connect(WAIT)
 
     assert accepted  # completed, so that the client can read why it is closed
     assert await closed_with(client) == 4403
@@ -221,7 +227,7 @@ async def test_an_origin_that_http_csrf_refuses_is_closed_4403(
     token: str, host: str, scheme: str, origin: str
 ) -> None:
     client = communicator(origin=origin, host=host, scheme=scheme, token=token)
-    await client.connect()
+    await client.connect(WAIT)
 
     assert await closed_with(client) == 4403
 
@@ -261,8 +267,8 @@ async def test_subscribe_to_an_own_execution_sends_its_state_then_the_missed_lin
     client, _ = await connected(token=token)
 
     await send(client, {"action": "subscribe", "execution_id": execution.pk, "since_seq": 1})
-    status = await client.receive_json_from()
-    log = await client.receive_json_from()
+    status = await client.receive_json_from(WAIT)
+    log = await client.receive_json_from(WAIT)
 
     assert (status["type"], status["execution_id"], status["seq"]) == (
         "task.status", execution.pk, 3,
@@ -280,7 +286,7 @@ async def test_subscribe_without_since_seq_replays_nothing(user: User, token: st
 
     await send(client, {"action": "subscribe", "execution_id": execution.pk})
 
-    assert (await client.receive_json_from())["type"] == "task.status"
+    assert (await client.receive_json_from(WAIT))["type"] == "task.status"
     assert await client.receive_nothing()
     await client.disconnect()
 
@@ -293,11 +299,11 @@ async def test_a_foreign_execution_is_an_error_and_the_connection_stays_open(
 
     await send(client, {"action": "subscribe", "execution_id": theirs.pk})
 
-    assert await client.receive_json_from() == {
+    assert await client.receive_json_from(WAIT) == {
         "type": "error", "detail": f"execution {theirs.pk} not found",
     }  # fmt: skip
     await send(client, {"action": "ping"})
-    assert await client.receive_json_from() == {"type": "pong"}
+    assert await client.receive_json_from(WAIT) == {"type": "pong"}
     await client.disconnect()
 
 
@@ -308,7 +314,7 @@ async def test_staff_may_subscribe_to_any_execution(user: User, staff_token: str
     await send(client, {"action": "subscribe", "execution_id": execution.pk})
 
     assert hello["user"]["is_staff"] is True
-    assert (await client.receive_json_from())["execution_id"] == execution.pk
+    assert (await client.receive_json_from(WAIT))["execution_id"] == execution.pk
     await client.disconnect()
 
 
@@ -334,11 +340,11 @@ async def test_a_malformed_message_gets_an_error_and_the_connection_stays_open(
 
     await client.send_to(text_data=frame)
 
-    error = await client.receive_json_from()
+    error = await client.receive_json_from(WAIT)
     assert error["type"] == "error"
     assert error["detail"].startswith(detail)
     await send(client, {"action": "ping"})
-    assert await client.receive_json_from() == {"type": "pong"}
+    assert await client.receive_json_from(WAIT) == {"type": "pong"}
     await client.disconnect()
 
 
@@ -346,9 +352,9 @@ async def test_binary_and_oversized_frames_get_errors(token: str) -> None:
     client, _ = await connected(token=token)
 
     await client.send_to(bytes_data=b"\x00\x01")
-    binary = await client.receive_json_from()
+    binary = await client.receive_json_from(WAIT)
     await client.send_to(text_data=" " * (consumers.MAX_FRAME_CHARS + 1))
-    oversized = await client.receive_json_from()
+    oversized = await client.receive_json_from(WAIT)
 
     assert binary["detail"] == "binary frames are not supported; send JSON text"
     assert oversized["detail"].startswith("message too large")
@@ -368,7 +374,7 @@ async def test_state_events_of_own_executions_arrive_once_in_seq_order(
     for seq in (5, 4, 5, 6):  # a late 4 and a repeated 5 are dropped
         await layer.group_send(group, state_event("task.progress", 42, seq))
 
-    assert [(await client.receive_json_from())["seq"] for _ in range(2)] == [5, 6]
+    assert [(await client.receive_json_from(WAIT))["seq"] for _ in range(2)] == [5, 6]
     assert await client.receive_nothing()
     await client.disconnect()
 
@@ -383,7 +389,7 @@ async def test_staff_see_every_execution_and_users_only_their_own(
         events.ALL_EXECUTIONS_GROUP, state_event("task.status", 7, 1)
     )
 
-    assert (await staff.receive_json_from())["execution_id"] == 7
+    assert (await staff.receive_json_from(WAIT))["execution_id"] == 7
     assert await mine.receive_nothing()
     await mine.disconnect()
     await staff.disconnect()
@@ -400,9 +406,9 @@ async def test_log_lines_reach_only_subscribed_connections(user: User, token: st
     await layer.group_send(group, log)
     assert await client.receive_nothing()  # not subscribed
     await send(client, {"action": "subscribe", "execution_id": execution.pk})
-    await client.receive_json_from()  # the task.status snapshot
+    await client.receive_json_from(WAIT)  # the task.status snapshot
     await layer.group_send(group, log)
-    assert await client.receive_json_from() == log
+    assert await client.receive_json_from(WAIT) == log
     await send(client, {"action": "unsubscribe", "execution_id": execution.pk})
     await client.receive_nothing()  # the unsubscribe is handled
     await layer.group_send(group, log)
@@ -416,5 +422,5 @@ async def test_own_notifications_arrive(user: User, token: str) -> None:
 
     await get_channel_layer().group_send(events.user_notifications_group(user.pk), notification)
 
-    assert await client.receive_json_from() == notification
+    assert await client.receive_json_from(WAIT) == notification
     await client.disconnect()
