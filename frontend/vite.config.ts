@@ -33,5 +33,7 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     unstubGlobals: true,
+    // The machine runs other suites at the same time: a slow render is not a failure.
+    testTimeout: 20_000,
   },
 });

@@ -8,6 +8,13 @@ export type Toast = {
   message?: string;
   tone: ToastTone;
   href?: string;
+  /** Link text when `href` is set on a toast whose title is not the link (a burst's). */
+  linkLabel?: string;
+  /**
+   * What the toast is about ("execution-42"): a new toast with the same key replaces it
+   * where it stands ("Cancelling..." becomes "Cancelled"), its time on screen starting again.
+   */
+  key?: string;
 };
 
 type Listener = () => void;
@@ -26,6 +33,16 @@ function publish(next: readonly Toast[]) {
 }
 
 export function toast(input: Omit<Toast, 'id'>, durationMs = TOAST_DURATION_MS): number {
+  const existing = input.key === undefined ? undefined : toasts.find((item) => item.key === input.key);
+  if (existing) {
+    publish(toasts.map((item) => (item.id === existing.id ? { ...input, id: existing.id } : item)));
+    clearTimeout(timers.get(existing.id));
+    timers.set(
+      existing.id,
+      setTimeout(() => dismissToast(existing.id), durationMs),
+    );
+    return existing.id;
+  }
   const id = nextId++;
   const next = [...toasts, { ...input, id }];
   for (const dropped of next.slice(0, Math.max(0, next.length - MAX_TOASTS))) {
@@ -50,6 +67,11 @@ export function clearToasts(): void {
   for (const timer of timers.values()) clearTimeout(timer);
   timers.clear();
   publish([]);
+}
+
+/** Whether a toast about `key` is on screen. */
+export function hasToast(key: string): boolean {
+  return toasts.some((item) => item.key === key);
 }
 
 export function getToasts(): readonly Toast[] {

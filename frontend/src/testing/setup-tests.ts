@@ -1,9 +1,12 @@
 import '@testing-library/jest-dom/vitest';
 
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 
 import { clearToasts } from '@/lib/toast';
+
+// findBy/waitFor wait up to 3 s: on a loaded machine a first render can pass the default 1 s.
+configure({ asyncUtilTimeout: 3000 });
 
 // The app must run without console errors or warnings (React act() and key warnings,
 // failed prop types, unhandled errors): any of them fails the test that caused it.
