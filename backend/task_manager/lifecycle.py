@@ -9,6 +9,7 @@ execution (task_manager.held_starts) is taken and saved with the first of them.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
@@ -39,9 +40,18 @@ S = ExecutionStatus
 
 
 def tracking_info(task_name: str) -> dict[str, Any]:
-    """What @track_task declared for a registered task (name, module, title, hooks)."""
+    """What @track_task declared for a registered task (name, module, title, steps, hooks)."""
     task = celery_app.tasks.get(task_name)
+    if task is None:
+        import_task_modules()  # a web process launching a task it has not imported yet
+        task = celery_app.tasks.get(task_name)
     return dict(getattr(getattr(task, "run", None), "taskpulse", None) or {})
+
+
+@functools.cache
+def import_task_modules() -> None:
+    """Celery's autodiscovery of `<app>.tasks` in this process (a worker does it at start)."""
+    celery_app.loader.import_default_modules()
 
 
 def execution_register_published(

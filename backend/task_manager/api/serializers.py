@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,6 +24,7 @@ from config.celery import app as celery_app
 from task_manager import payloads
 from task_manager.api.filters import ExecutionFilterSerializer, comma_list
 from task_manager.launchers import launcher_for
+from task_manager.lifecycle import import_task_modules
 from task_manager.models import (
     ExecutionStatus,
     LogLevel,
@@ -332,12 +332,6 @@ def validate_params_schema(schema: Any) -> None:
         ) from exc
     if schema.get("type", "object") != "object":
         raise DjangoValidationError('The params of a task are an object: use "type": "object".')
-
-
-@cache
-def import_task_modules() -> None:
-    """Run Celery's autodiscovery of `<app>.tasks` in this process (the worker does it too)."""
-    celery_app.loader.import_default_modules()
 
 
 def is_registered_task(name: str) -> bool:
