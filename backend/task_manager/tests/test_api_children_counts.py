@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -41,7 +42,7 @@ def children_url(execution: TaskExecution) -> str:
     return f"/api/tasks/executions/{execution.pk}/children/"
 
 
-def parent_with_children(user: User, statuses: list[str]) -> tuple[TaskExecution, list[Any]]:
+def parent_with_children(user: User, statuses: Sequence[str]) -> tuple[TaskExecution, list[Any]]:
     """A parent and one child launched under it per status, each ended with that status."""
     parent = make_execution(user=user, status=S.PROGRESS, name="demo.parent")
     children = []
@@ -104,7 +105,7 @@ def test_children_are_paged_with_the_lists_filters(api: APIClient, user: User) -
     assert [r["id"] for r in first["results"]] == [c.pk for c in children[:25]]  # oldest first
     assert [r["id"] for r in second["results"]] == [c.pk for c in children[25:]]
     assert ids(api.get(children_url(parent), {"status": "FAILURE"})) == [children[-1].pk]
-    newest = ids(api.get(children_url(parent), {"ordering": "-created_at", "page_size": 50}))
+    newest = ids(api.get(children_url(parent), {"ordering": "-created_at", "page_size": "50"}))
     assert newest[0] == children[-1].pk
     assert api.get(children_url(parent), {"page_size": 7}).status_code == 400
 

@@ -99,7 +99,7 @@ def test_a_deployment_retries_as_a_new_deployment(api: APIClient, user: User) ->
     }  # fmt: skip
     history = deployment_create(user=user, params=params)
     assert history.execution is not None
-    TaskExecution.objects.filter(pk=history.execution_id).update(status=S.FAILURE)
+    TaskExecution.objects.filter(pk=history.execution.pk).update(status=S.FAILURE)
 
     response = api.post(retry_url(history.execution))
 

@@ -81,7 +81,7 @@ def test_the_list_and_the_websocket_redact_params(api: APIClient, user: User) ->
 def test_the_export_redacts_too(api: APIClient, user: User, kind: str) -> None:
     make_execution(user=user, params=SECRET_KWARGS, kwargs=SECRET_KWARGS, args=["a"])
 
-    response = api.get("/api/tasks/executions/export/", {"format": kind})
+    response: Any = api.get("/api/tasks/executions/export/", {"format": kind})
     text = b"".join(response.streaming_content).decode()
 
     assert response.status_code == 200
