@@ -119,6 +119,7 @@ class ExecutionRetryView(VisibleExecutionsView):
         request=None,
         responses={
             201: s.ExecutionSerializer,
+            400: OpenApiResponse(description="A module's launcher refused the params again."),
             404: OpenApiResponse(description="Not visible to the caller."),
             409: OpenApiResponse(description="Not a finished FAILURE or REVOKED execution."),
             429: OpenApiResponse(description="Past the module's launch rate; see Retry-After."),
