@@ -6,7 +6,8 @@ trail (cluster's AuditRecord: who, what, the ids or filter asked, how many), and
 the bulk job, itself a TaskPulse execution of the caller. The job
 (`executions_bulk_run`) acts on each execution in turn, with the caller's rights checked
 again for each: its items count the executions acted on (processed) and those it could
-not act on (failed), and its log names each failure and why. It stops at a cancel.
+not act on (failed), and its log names each failure and why. It stops at a cancel
+(within a coalescing interval).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from cluster.services import audit_record_create
 from task_manager import selectors
 from task_manager.launching import ExecutionFinished, execution_cancel, execution_launch
-from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
+from task_manager.models import ACTIVE_STATUSES, ExecutionStatus, LogLevel, TaskExecution
 from task_manager.retries import RetryNotAllowed, execution_retry
 from task_manager.tracking import ProgressReporter
 
@@ -69,9 +70,10 @@ def executions_bulk_run(
     targets = list(visible.filter(pk__in=ids).exclude(pk=progress.execution_id).order_by("pk"))
     progress.step(1, 1, f"{LABELS[action]}: {len(targets)} execution(s)")
     progress.items(total=len(targets), processed=0, failed=0)
+    progress.check_cancelled()
     done = 0
     for execution in targets:
-        progress.check_cancelled()
+        # Each report raises TaskCancelled once a flush saw a cancel (one interval at most).
         try:
             act(action, execution, user=user)  # type: ignore[arg-type]
         except CannotAct as reason:
@@ -116,6 +118,9 @@ def execution_delete(*, execution: TaskExecution, by: User) -> None:
             raise TaskExecution.DoesNotExist()
         if row.is_active:
             raise CannotAct(f"still {row.status}: cancel it first")
+        running = row.children.filter(status__in=ACTIVE_STATUSES).count()
+        if running:
+            raise CannotAct(f"{running} of its children still run: cancel them first")
         row.delete()
         if row.parent_id is not None:
             executions_recount_children([row.parent_id])

@@ -332,6 +332,21 @@ def test_a_bulk_delete_keeps_running_work_and_recounts_parents(
     assert log_messages(job) == [f"#{running.pk} demo.running: still PROGRESS: cancel it first"]
 
 
+def test_a_parent_with_running_children_is_not_deleted(staff_user: User, user: User) -> None:
+    parent = make_execution(user=user, status=S.REVOKED, name="demo.parent")
+    execution_launch(task="task_manager.demo_child", user=user, parent=parent)
+    job = make_execution(
+        user=staff_user, status=S.STARTED, task_name=bulk.BULK_TASK,
+        kwargs={"action": "delete", "ids": [parent.pk]},
+    )  # fmt: skip
+
+    assert run_job(job)["failed"] == 1
+    assert TaskExecution.objects.filter(pk=parent.pk).exists()
+    assert log_messages(job) == [
+        f"#{parent.pk} demo.parent: 1 of its children still run: cancel them first"
+    ]
+
+
 def test_a_bulk_job_stops_at_a_cancel(user: User) -> None:
     rows = [make_execution(user=user, status=S.FAILURE) for _ in range(3)]
     job = make_execution(
