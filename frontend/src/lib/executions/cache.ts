@@ -70,8 +70,15 @@ function updateEverywhere(queryClient: QueryClient, id: number, seq: number, upd
 /** A full snapshot (`task.status`, or a polled detail). */
 export function applyExecution(queryClient: QueryClient, execution: Execution): void {
   // The detail endpoint adds fields a WebSocket snapshot does not carry (arguments, named
-  // steps, retries, the staff traceback): what the snapshot lacks is kept.
+  // steps, retries, the staff traceback): what the snapshot lacks is kept until the detail
+  // is read again. A snapshot is a status change (or a retry made of it), which may change
+  // them: a detail on screen is read again now, one off screen when next shown.
+  const detail = queryClient.getQueryData<Execution>(executionKeys.detail(execution.id));
+  const lacksDetail = execution.steps === undefined && detail?.steps !== undefined;
   updateEverywhere(queryClient, execution.id, execution.seq, (current) => ({ ...current, ...execution }));
+  if (lacksDetail && detail && execution.seq > detail.seq) {
+    void queryClient.invalidateQueries({ queryKey: executionKeys.detail(execution.id), exact: true });
+  }
 }
 
 /** A partial change (`task.progress`). */
