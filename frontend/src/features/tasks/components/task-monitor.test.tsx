@@ -275,6 +275,19 @@ describe('TaskMonitor', () => {
     expect(fetchCalls(fetchMock)).toContain(`GET ${EXECUTIONS}counts/?${active}`);
   });
 
+  it('sorts from a select too (a phone hides the headings), and back to running first', async () => {
+    const { user, router } = renderMonitor({
+      [`GET ${LIST}`]: { body: buildPage([running]) },
+      [`GET ${EXECUTIONS}?page_size=25&top_level=true&ordering=-duration`]: { body: buildPage([running]) },
+    });
+    await screen.findByRole('link', { name: 'Deploy web-01' });
+    await user.selectOptions(screen.getByLabelText('Sort by'), 'Longest');
+    await waitFor(() => expect(router.state.location.search).toBe('?ordering=-duration'));
+    expect(screen.getByRole('columnheader', { name: /Duration/ })).toHaveAttribute('aria-sort', 'descending');
+    await user.click(screen.getByRole('button', { name: 'Running first' }));
+    await waitFor(() => expect(router.state.location.search).toBe(''));
+  });
+
   it('opens a bookmarked view as it was', async () => {
     renderMonitor(
       {

@@ -77,6 +77,7 @@ export function TaskMonitor({ user }: TaskMonitorProps) {
                 {executions.data.count} {executions.data.count === 1 ? 'execution' : 'executions'}
               </span>
             )}
+            <SortSelect ordering={filters.ordering} onChange={(ordering) => setFilters({ ordering })} />
             {filters.ordering !== RUNNING_FIRST && (
               <button type="button" className="button button-small" onClick={() => setFilters({ ordering: RUNNING_FIRST })}>
                 Running first
@@ -140,5 +141,35 @@ export function TaskMonitor({ user }: TaskMonitorProps) {
         </QueryPanel>
       </section>
     </>
+  );
+}
+
+const SORT_CHOICES: [ordering: string, label: string][] = [
+  [RUNNING_FIRST, 'Running first'],
+  ['-created_at', 'Newest first'],
+  ['created_at', 'Oldest first'],
+  ['title', 'Title A–Z'],
+  ['status', 'Status'],
+  ['-progress', 'Most progress'],
+  ['-duration', 'Longest'],
+];
+
+/** The order on a phone, where the table's headings (which sort on a desktop) are hidden. */
+function SortSelect({ ordering, onChange }: { ordering: string; onChange: (ordering: string) => void }) {
+  const id = useId();
+  const choices = SORT_CHOICES.some(([value]) => value === ordering) ? SORT_CHOICES : [...SORT_CHOICES, [ordering, ordering] as [string, string]];
+  return (
+    <span className="phone-only">
+      <label htmlFor={id} className="visually-hidden">
+        Sort by
+      </label>
+      <select id={id} className="page-size" value={ordering} onChange={(event) => onChange(event.target.value)}>
+        {choices.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </span>
   );
 }
