@@ -11,11 +11,17 @@ export type Toast = {
   /** Link text when `href` is set on a toast whose title is not the link (a burst's). */
   linkLabel?: string;
   /**
-   * What the toast is about ("execution-42"): a new toast with the same key replaces it
-   * where it stands ("Cancelling..." becomes "Cancelled"), its time on screen starting again.
+   * What the toast is about ("execution-42"), one name or several: a new toast with one of
+   * them replaces it where it stands ("Cancelling..." becomes "Cancelled"), its time on
+   * screen starting again.
    */
-  key?: string;
+  key?: string | readonly string[];
 };
+
+function keysOf(item: Pick<Toast, 'key'>): readonly string[] {
+  if (item.key === undefined) return [];
+  return typeof item.key === 'string' ? [item.key] : item.key;
+}
 
 type Listener = () => void;
 
@@ -33,7 +39,8 @@ function publish(next: readonly Toast[]) {
 }
 
 export function toast(input: Omit<Toast, 'id'>, durationMs = TOAST_DURATION_MS): number {
-  const existing = input.key === undefined ? undefined : toasts.find((item) => item.key === input.key);
+  const keys = keysOf(input);
+  const existing = toasts.find((item) => keysOf(item).some((key) => keys.includes(key)));
   if (existing) {
     publish(toasts.map((item) => (item.id === existing.id ? { ...input, id: existing.id } : item)));
     clearTimeout(timers.get(existing.id));
@@ -71,7 +78,7 @@ export function clearToasts(): void {
 
 /** Whether a toast about `key` is on screen. */
 export function hasToast(key: string): boolean {
-  return toasts.some((item) => item.key === key);
+  return toasts.some((item) => keysOf(item).includes(key));
 }
 
 export function getToasts(): readonly Toast[] {

@@ -158,4 +158,19 @@ describe('NotificationsBell', () => {
     expect(within(toasts).queryByText('Cancelling Deploy web-01…')).not.toBeInTheDocument();
     expect(within(toasts).getAllByRole('status')).toHaveLength(1);
   });
+
+  it('lets an action’s toast replace the notification about the same execution (it came first)', async () => {
+    mockFetch({ 'GET /api/tasks/notifications/unread-count/': { body: { count: 0 } } });
+    renderBell();
+    await screen.findByRole('button', { name: 'Notifications, 0 unread' });
+    await goLive();
+
+    push(buildNotification({ id: 8, title: 'Deploy web-01 was cancelled', level: 'warning', execution_id: 42 }));
+    const toasts = screen.getByRole('region', { name: 'Notifications toasts' });
+    await within(toasts).findByText('Deploy web-01 was cancelled');
+    act(() => {
+      toast({ tone: 'info', title: 'Deploy web-01 was cancelled', key: 'execution-42' });
+    });
+    expect(within(toasts).getAllByRole('status')).toHaveLength(1);
+  });
 });

@@ -55,8 +55,9 @@ export function useNotificationStream(): void {
       burst.current.entries.push(entry);
       toast({ ...burstToast(burst.current.entries), key: burst.current.key });
     } else {
+      // Alone, it is also the toast about its execution: an action's toast replaces it.
       burst.current = { key: `notifications-${notification.id}`, entries: [entry] };
-      toast({ ...single(notification), key: burst.current.key });
+      toast({ ...single(notification), key: executionKey ? [burst.current.key, executionKey] : burst.current.key });
     }
   });
 
