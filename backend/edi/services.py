@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 S = ExecutionStatus
 IMPORT_TASK = "edi.import_files"
 FILE_TASK = "edi.import_file"
+IMPORT_STEPS = ["Launch the file tasks", "Import the files"]
 
 
 class ImportRunning(Exception):
@@ -168,9 +169,10 @@ def import_run(*, import_id: int, progress: ProgressReporter) -> dict[str, int]:
     if TaskExecution.objects.filter(parent_id=progress.execution_id).exists():
         return {"files": batch.files_total}  # a redelivered message: the files are under way
     file_ids = list(batch.files.order_by("pk").values_list("pk", flat=True))
-    progress.message(f"Importing {len(file_ids)} files")
+    progress.step(1, len(IMPORT_STEPS), f"Importing {len(file_ids)} files")
     progress.flush()
     progress.fan_out(signature(FILE_TASK, args=(pk,), immutable=True) for pk in file_ids)
+    progress.step(2, len(IMPORT_STEPS))  # the files count the progress from here
     return {"files": len(file_ids)}
 
 
@@ -181,6 +183,15 @@ def import_outcome(parent: TaskExecution) -> ChildrenOutcome:
         done = parent.processed_items
         return ChildrenOutcome(S.REVOKED, f"Import cancelled: {done} of {files} files imported")
     return ChildrenOutcome(S.SUCCESS, f"Import finished: {files} files, {failed} failed")
+
+
+def import_retry(*, execution: TaskExecution, user: User) -> TaskExecution:
+    """Registered retrier of the import and file tasks: an import is not re-run from its
+    execution, since its uploaded files are deleted once read (edi.uploads)."""
+    raise tracking.RetryNotAllowed(
+        "An EDI import is not re-run from its execution: its uploaded files are deleted "
+        "once read. Upload the files again."
+    )
 
 
 # --- files no task will read -----------------------------------------------------------------

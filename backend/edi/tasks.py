@@ -22,6 +22,7 @@ RETRY_ON = (OperationalError,)
 @track_task(
     services.IMPORT_TASK, module="edi", title="EDI import",
     on_children_done=services.import_outcome, on_worker_lost=WorkerLostPolicy.REQUEUE,
+    steps=services.IMPORT_STEPS,
 )  # fmt: skip
 def import_files(self: Any, import_id: int, *, progress: ProgressReporter) -> dict[str, int]:
     """Launch one file task per file of the import; the last one to finish ends it."""

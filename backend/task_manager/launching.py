@@ -18,10 +18,11 @@ from celery import Task, uuid
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from task_manager import turns
+from task_manager import steps, turns
 from task_manager.lifecycle import finish_locked, tracking_info
 from task_manager.models import ExecutionStatus, TaskExecution, TaskTemplate
 from task_manager.writes import announce_created, execution_lock, execution_set_status
@@ -71,7 +72,12 @@ def execution_launch(
             parent=parent, params=params, args=list(args or []), kwargs=dict(kwargs or {}),
             queue=(options or {}).get("queue", ""), message=wait or turns.ADMITTED_MESSAGE,
             admitted_at=None if wait else timezone.now(),
+            steps=steps.planned(info.get("steps")),
         )  # fmt: skip
+        if parent is not None:
+            TaskExecution.objects.filter(pk=parent.pk).update(
+                children_count=F("children_count") + 1
+            )
     # Robust: once committed, nothing may turn the launch's answer into an error.
     transaction.on_commit(lambda: announce_created(execution), robust=True)
     if wait is None:

@@ -9,13 +9,14 @@ execution (task_manager.held_starts) is taken and saved with the first of them.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from task_manager import hooks
+from task_manager import hooks, steps
 from task_manager.held_starts import Start, held_starts, start_fields, start_locked
 from task_manager.models import ExecutionStatus, TaskExecution
 from task_manager.notifications import notify_finished
@@ -39,9 +40,18 @@ S = ExecutionStatus
 
 
 def tracking_info(task_name: str) -> dict[str, Any]:
-    """What @track_task declared for a registered task (name, module, title, hooks)."""
+    """What @track_task declared for a registered task (name, module, title, steps, hooks)."""
     task = celery_app.tasks.get(task_name)
+    if task is None:
+        import_task_modules()  # a web process launching a task it has not imported yet
+        task = celery_app.tasks.get(task_name)
     return dict(getattr(getattr(task, "run", None), "taskpulse", None) or {})
+
+
+@functools.cache
+def import_task_modules() -> None:
+    """Celery's autodiscovery of `<app>.tasks` in this process (a worker does it at start)."""
+    celery_app.loader.import_default_modules()
 
 
 def execution_register_published(
@@ -69,7 +79,8 @@ def execution_register_published(
             execution = TaskExecution.objects.create(
                 task_id=task_id, task_name=task_name, name=name or task_name,
                 module=module or task_name.split(".", 1)[0], title=title or "",
-                args=args, kwargs=kwargs, queue=queue, queued_at=timezone.now(), **owner,
+                args=args, kwargs=kwargs, queue=queue, queued_at=timezone.now(),
+                steps=steps.planned(tracking_info(task_name).get("steps")), **owner,
             )  # fmt: skip
     except IntegrityError:
         # Made by execution_launch or fan_out: execution_send sets its queued_at once the
@@ -150,24 +161,35 @@ def finish_locked(
         fields["progress"] = 100.0
     if execution.started_at is None and status != S.REVOKED:
         fields.setdefault("started_at", fields["finished_at"])
+    if execution.steps:
+        fields["steps"] = steps.finished(execution.steps, execution.current_step,
+                                         fields["finished_at"])  # fmt: skip
     if message is None:
         message = finish_message(status, error)
     if execution_set_status(execution, status, message=message, **fields):
         hooks.execution_finished(execution)
     notify_finished(execution)
     if execution.parent_id is not None:
-        _advance_parent(execution.parent_id, failed=status != S.SUCCESS)
+        _advance_parent(execution.parent_id, status=status)
 
 
-def _advance_parent(parent_id: int, *, failed: bool) -> None:
-    """A child finished: count it on the parent, and finish the parent after the last one."""
+def _advance_parent(parent_id: int, *, status: str) -> None:
+    """A child finished: count it on the parent (and its failures in children_failed), and
+    finish the parent after the last one."""
     parent = execution_lock(parent_id)
+    counted = []
+    if status == S.FAILURE:
+        parent.children_failed += 1
+        counted.append("children_failed")
     if parent.is_finished:
+        if counted:
+            parent.save(update_fields=counted)
         return
+    failed = status != S.SUCCESS
     change = Change(processed_delta=0 if failed else 1, failed_delta=1 if failed else 0)
     if parent.status == S.PENDING:
         change.status = S.PROGRESS
-    save_change(parent, change)
+    save_change(parent, change, counted)
     if parent.waits_for_children and not waiting_for_children(parent):
         outcome = children_outcome(parent)
         finish_locked(parent, outcome.status, error=outcome.error, message=outcome.message)

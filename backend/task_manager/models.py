@@ -87,6 +87,14 @@ class TaskExecution(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
+    # Kept by the write path (fan_out, a launch under a parent, a child's FAILURE, a bulk
+    # delete), so that a page of executions and their WebSocket events need no count query.
+    children_count = models.PositiveIntegerField(default=0)
+    children_failed = models.PositiveIntegerField(default=0)
+    # The execution this one re-sends (POST executions/{id}/retry/); its `retries` list it.
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
 
     status = models.CharField(
         max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING
@@ -98,6 +106,9 @@ class TaskExecution(models.Model):
     total_items = models.PositiveIntegerField(default=0)
     processed_items = models.PositiveIntegerField(default=0)
     failed_items = models.PositiveIntegerField(default=0)
+    # Named steps (task_manager.steps): [{"name", "started_at", "finished_at"}], one per
+    # step, names declared up front (@track_task(steps=...), progress.plan) or reported.
+    steps = models.JSONField(default=list, blank=True)
     # A parent launched children and finishes when the last one does.
     waits_for_children = models.BooleanField(default=False)
 
@@ -137,6 +148,7 @@ class TaskExecution(models.Model):
             models.Index(fields=["status", "updated_at"], name="execution_status_updated"),
             models.Index(fields=["module", "-created_at"], name="execution_module_created"),
             models.Index(fields=["finished_at"], name="execution_finished"),
+            models.Index(fields=["parent", "-created_at"], name="execution_parent_created"),
         ]
         constraints = [
             models.CheckConstraint(

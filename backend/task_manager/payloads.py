@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from task_manager import redaction, steps
 from task_manager.models import TaskExecution, TaskLogLine, TaskNotification
 
 
@@ -44,8 +45,11 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
         "worker": execution.worker or None,
         "attempt": execution.attempt,
         "parent_id": execution.parent_id,
+        "children_count": execution.children_count,
+        "children_failed": execution.children_failed,
+        "retry_of": execution.retry_of_id,
         "template_id": execution.template_id,
-        "params": execution.params,
+        "params": redaction.redacted(execution.params),
         "created_at": iso(execution.created_at),
         "started_at": iso(execution.started_at),
         "finished_at": iso(execution.finished_at),
@@ -55,6 +59,18 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
         "cancel_requested": execution.cancel_requested_at is not None,
         "can_cancel": execution.is_active and execution.cancel_requested_at is None,
     }
+
+
+def execution_detail_data(execution: TaskExecution, *, staff: bool) -> dict[str, Any]:
+    """The REST detail: the resource, plus its arguments (redacted), named steps, retries
+    (one query) and, for staff, the traceback."""
+    data = execution_data(execution)
+    data.update(redaction.arguments_data(execution.args, execution.kwargs))
+    data["steps"] = steps.steps_data(execution)
+    data["retries"] = list(execution.retries.order_by("pk").values_list("pk", flat=True))
+    if staff:
+        data["traceback"] = execution.traceback or None
+    return data
 
 
 def progress_fields(execution: TaskExecution) -> dict[str, Any]:

@@ -49,6 +49,9 @@ class Change:
     processed_delta: int = 0
     failed_delta: int = 0
     logs: list[tuple[datetime, str, str]] = field(default_factory=list)
+    # Named steps (task_manager.steps): a plan of names, and the steps the task started.
+    step_plan: list[str] | None = None
+    step_marks: list[tuple[int, datetime, str | None]] = field(default_factory=list)
 
     def merge(self, newer: Change) -> None:
         """Fold a newer change into this one (coalescing: the last value wins, deltas add)."""
@@ -63,6 +66,9 @@ class Change:
         self.processed_delta += newer.processed_delta
         self.failed_delta += newer.failed_delta
         self.logs.extend(newer.logs)
+        if newer.step_plan is not None:
+            self.step_plan = newer.step_plan
+        self.step_marks.extend(newer.step_marks)
 
     def is_empty(self) -> bool:
         return self == Change()
@@ -103,7 +109,8 @@ def apply_change(execution: TaskExecution, change: Change) -> list[str]:
 
 
 def _next_progress(execution: TaskExecution, change: Change) -> float:
-    """Explicit percent first, then items done of total, then the step reached."""
+    """Explicit percent first, then items done of total, then the step reached (unless
+    items are counted)."""
     if change.progress is not None:
         return change.progress
     counters_moved = (
@@ -117,7 +124,8 @@ def _next_progress(execution: TaskExecution, change: Change) -> float:
     if counters_moved and execution.total_items:
         done = execution.processed_items + execution.failed_items
         return 100.0 * done / execution.total_items
-    if change.current_step is not None and execution.total_steps:
+    # Items, once counted, measure the work: a step started then does not move the bar.
+    if change.current_step is not None and execution.total_steps and not execution.total_items:
         return 100.0 * (execution.current_step - 1) / execution.total_steps
     return execution.progress
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -66,6 +66,17 @@ def execution_list_for_user(*, user: User, module: str | None = None) -> QuerySe
         output_field=IntegerField(),
     )
     return queryset.order_by(active_first, "-created_at", "-id")
+
+
+def execution_counts_by(*, queryset: QuerySet[TaskExecution], field: str) -> dict[str, int]:
+    """How many executions of `queryset` have each value of `field`: one GROUP BY query."""
+    rows = queryset.select_related(None).order_by().values_list(field).annotate(n=Count("pk"))
+    return {str(value): count for value, count in rows}
+
+
+def execution_children(*, parent: TaskExecution, user: User) -> QuerySet[TaskExecution]:
+    """The children of a (visible) execution that the user sees, oldest first."""
+    return execution_visible_to(user=user).filter(parent_id=parent.pk).order_by("created_at", "id")
 
 
 def execution_log_lines(

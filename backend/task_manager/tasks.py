@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config.outages import REDIS_ERRORS
-from task_manager import recovery
+from task_manager import bulk, recovery
+from task_manager.models import TaskExecution
 from task_manager.recovery_overrides import log_template_overrides
 from task_manager.tracking import ProgressReporter, track_task
 
@@ -65,6 +66,19 @@ def recover_executions() -> dict[str, int]:
 @shared_task(name="task_manager.purge_old_executions", ignore_result=True)
 def purge_old_executions() -> int:
     return recovery.purge_old_executions()
+
+
+@shared_task(bind=True, name=bulk.BULK_TASK)
+@track_task(bulk.BULK_TASK, module="bulk", title="Bulk action",
+            steps=["Act on each execution"])  # fmt: skip
+def bulk_executions(
+    self: Any, action: str, ids: list[int], *, progress: ProgressReporter
+) -> dict[str, Any]:
+    """POST executions/bulk/: act on each execution, with the rights of the job's owner."""
+    owner = TaskExecution.objects.filter(pk=progress.execution_id).values_list("user_id").first()
+    return bulk.executions_bulk_run(
+        action=action, ids=ids, user_id=owner[0] if owner else None, progress=progress
+    )
 
 
 @shared_task(bind=True, name="task_manager.demo")

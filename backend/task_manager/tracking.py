@@ -1,7 +1,8 @@
 """The tracking API for task authors.
 
     @shared_task(bind=True)
-    @track_task("deploy.deploy_vm", module="deploy", title="Deploy VM")
+    @track_task("deploy.deploy_vm", module="deploy", title="Deploy VM",
+                steps=["Connect to vCenter", "Clone VM from template", ...])
     def deploy_vm(self, history_id, *, progress):
         progress.step(1, 8, "Connecting to vCenter...")
         progress.log("connected")
@@ -61,6 +62,7 @@ from task_manager.lifecycle import (
 )
 from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
 from task_manager.owners import execution_claim
+from task_manager.retries import RetryNotAllowed
 from task_manager.rules import Change, ChildrenOutcome
 from task_manager.writes import execution_lock
 
@@ -77,9 +79,9 @@ __all__ = [
 # For modules that launch and end executions themselves (deploy, edi): launch one, apply a
 # change at once, end one, and lock one's row to write beside it in the same transaction;
 # whether a launch waits for the broker (answer 202); the database errors the tracking
-# layer retries a task for (a module must not fail on them).
+# layer retries a task for (a module must not fail on them); the refusal of a retry.
 __all__ += [
-    "TRANSIENT_DATABASE_ERRORS", "Change", "ChildrenOutcome", "execution_apply",
+    "TRANSIENT_DATABASE_ERRORS", "Change", "ChildrenOutcome", "RetryNotAllowed", "execution_apply",
     "execution_finish", "execution_launch", "execution_lock", "execution_waits_for_broker",
 ]  # fmt: skip
 
@@ -105,8 +107,17 @@ class ProgressReporter:
     # -- what task authors call --
 
     def step(self, current: int, total: int, message: str | None = None) -> None:
-        """Step `current` of `total` has started (progress counts the steps before it)."""
-        self.report(Change(current_step=current, total_steps=total, message=message))
+        """Step `current` of `total` has started (progress counts the steps before it).
+
+        A step without a planned name is named by `message`."""
+        mark = (current, timezone.now(), message)
+        self.report(Change(current_step=current, total_steps=total, message=message,
+                           step_marks=[mark]))  # fmt: skip
+
+    def plan(self, names: Iterable[str]) -> None:
+        """Name the task's steps up front (when they are known only at run time)."""
+        names = [str(name) for name in names]
+        self.report(Change(total_steps=len(names), step_plan=names))
 
     def percent(self, value: float, message: str | None = None) -> None:
         self.report(Change(progress=value, message=message))
@@ -177,12 +188,14 @@ class ProgressReporter:
 def track_task(
     name: str | None = None, *, module: str = "", title: str = "",
     on_children_done: Callable[[TaskExecution], ChildrenOutcome] | None = None,
-    on_worker_lost: str | None = None,
+    on_worker_lost: str | None = None, steps: Iterable[str] | None = None,
 ) -> Callable[[F], F]:  # fmt: skip
     """Give a bound Celery task a `progress` reporter and tracking metadata.
 
-    on_children_done: after a fan-out, decides how the parent ends once its last child has
-    (default: FAILURE if any child failed). on_worker_lost: "requeue" lets recovery send the
+    steps: the names of the task's steps, in order, stored on each execution as it is
+    created (`progress.step(n, ...)` starts the n-th). on_children_done: after a fan-out,
+    decides how the parent ends once its last child has (default: FAILURE if any child
+    failed). on_worker_lost: "requeue" lets recovery send the
     task again when its worker died (for idempotent tasks without a template saying so).
     """
 
@@ -196,6 +209,8 @@ def track_task(
             info["on_children_done"] = on_children_done
         if on_worker_lost is not None:
             info["on_worker_lost"] = on_worker_lost
+        if steps is not None:
+            info["steps"] = [str(step) for step in steps]
         wrapper.taskpulse = info  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
@@ -283,7 +298,8 @@ def fan_out(
                 parent=parent,
             )  # fmt: skip
         parent.waits_for_children = True
-        parent.save(update_fields=["waits_for_children"])
+        parent.children_count += len(signatures)
+        parent.save(update_fields=["waits_for_children", "children_count"])
     execution_apply(parent_id, Change(total_items=len(signatures)))
     if signatures:
         canvas = chord(signatures, callback) if callback is not None else group(signatures)

@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from task_manager import events
+from task_manager import events, steps
 from task_manager.models import LogLevel, TaskExecution, TaskLogLine
 from task_manager.payloads import log_event, progress_event, status_event
 from task_manager.rules import MESSAGE_MAX, Change, apply_change, can_transition
@@ -51,6 +52,8 @@ def save_change(execution: TaskExecution, change: Change, started: Iterable[str]
     """Apply a change and its log lines to a locked row and save what moved, each with its
     seq, together with the `started` fields already set; announced after the commit."""
     moved = apply_change(execution, change)
+    if _apply_steps(execution, change, moved):
+        moved.append("steps")
     state_seq = next_seq(execution) if moved else None
     lines = _numbered_log_lines(execution, change.logs)
     started = list(started)
@@ -59,6 +62,22 @@ def save_change(execution: TaskExecution, change: Change, started: Iterable[str]
     if moved or lines:
         TaskLogLine.objects.bulk_create(lines)
         announce(execution, state_seq, lines, status_changed="status" in moved)
+
+
+def _apply_steps(execution: TaskExecution, change: Change, moved: list[str]) -> bool:
+    """Named steps: a new plan, the steps the task started (or the step a change without
+    marks moved to, now); whether they changed."""
+    marks = list(change.step_marks)
+    if not marks and "current_step" in moved:
+        marks = [(execution.current_step, timezone.now(), change.message)]
+    if change.step_plan is None and not marks:
+        return False
+    before = execution.steps
+    current = before if isinstance(before, list) else []
+    if change.step_plan is not None:
+        current = steps.replan(current, change.step_plan)
+    execution.steps = steps.marked(current, marks)
+    return execution.steps != before
 
 
 def _numbered_log_lines(
@@ -99,6 +118,15 @@ def execution_set_status(
     if moved:
         execution.save(update_fields=moved)
     return bool(moved)
+
+
+def execution_touch(execution_id: int) -> None:
+    """A change of what the detail shows that no field of the row holds (a retry made of
+    it): a new seq, so that ETags change, and a status event. Inside a transaction."""
+    execution = execution_lock(execution_id)
+    seq = next_seq(execution)
+    execution.save(update_fields=["seq", "updated_at"])
+    announce(execution, seq, [], status_changed=True)
 
 
 def execution_take_over(execution_id: int, *, previous: str, owner: str, worker: str) -> bool:

@@ -289,6 +289,18 @@ TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, m
 # At most this many of a user's launches per module run (queued or running) at once; the
 # others wait their turn, PENDING (task_manager.turns). A module not named, or 0: no limit.
 TASKPULSE_USER_CONCURRENCY = env.counts("TASKPULSE_USER_CONCURRENCY", default={"deploy": 1})
+# Keys of an execution's args, kwargs and params whose value is answered as "[redacted]"
+# (REST, WebSocket, export): a key containing one of these words, any case.
+TASKPULSE_REDACT_KEYS = env.items(
+    "TASKPULSE_REDACT_KEYS", default=["password", "token", "secret", "key"]
+)
+# An execution's args or kwargs larger than this (JSON) are answered as null, flagged with
+# `arguments_truncated`; they are kept whole for recovery and retries.
+TASKPULSE_ARGUMENTS_MAX_BYTES = env.integer(
+    "TASKPULSE_ARGUMENTS_MAX_BYTES", default=16384, minimum=256, maximum=2**24
+)
+# A bulk action (POST executions/bulk/) acts on at most this many executions.
+TASKPULSE_BULK_MAX = env.integer("TASKPULSE_BULK_MAX", default=10000, minimum=1, maximum=10**6)
 
 # A WebSocket that has not authenticated within this many seconds is closed with 4401.
 TASKPULSE_WS_AUTH_TIMEOUT = env.number(

@@ -142,7 +142,8 @@ def test_nesting_is_measured_outside_strings_and_up_to_the_limit() -> None:
         (f"/api/tasks/executions/?user={TOO_BIG}", 400),
         (f"/api/tasks/executions/1/logs/?after_seq={TOO_BIG}", 404),  # no execution 1
         (f"/api/tasks/stats/?days={TOO_BIG}", 400),
-        (f"/api/tasks/executions/?page_size={TOO_BIG}", 200),  # at most 200 per page
+        (f"/api/tasks/notifications/?page_size={TOO_BIG}", 200),  # at most 200 per page
+        (f"/api/tasks/executions/?page_size={TOO_BIG}", 400),  # 25, 50, 100 or 200
         (f"/api/tasks/executions/?page={TOO_BIG}", 404),
     ],
 )

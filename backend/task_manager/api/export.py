@@ -18,7 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 from config.api.inputs import validated
-from task_manager import payloads
+from task_manager import payloads, redaction
 from task_manager.api import serializers as s
 from task_manager.api.filters import filter_executions
 from task_manager.api.views import VisibleExecutionsView
@@ -27,7 +27,7 @@ from task_manager.models import TaskExecution
 EXPORT_COLUMNS = [
     "id", "task_id", "name", "module", "title", "user", "status", "progress",
     "processed_items", "failed_items", "total_items", "created_at", "started_at",
-    "finished_at", "duration", "error",
+    "finished_at", "duration", "error", "parent_id", "retry_of", "params", "args", "kwargs",
 ]  # fmt: skip
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -36,6 +36,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def export_row(execution: TaskExecution) -> dict[str, Any]:
     """One execution as a flat export row (CSV columns, JSON object keys)."""
     user = execution.user
+    arguments = redaction.arguments_data(execution.args, execution.kwargs)
     return {
         "id": execution.pk,
         "task_id": execution.task_id,
@@ -53,6 +54,10 @@ def export_row(execution: TaskExecution) -> dict[str, Any]:
         "finished_at": payloads.iso(execution.finished_at),
         "duration": payloads.execution_duration(execution),
         "error": execution.error,
+        "parent_id": execution.parent_id,
+        "retry_of": execution.retry_of_id,
+        "params": redaction.redacted(execution.params),
+        **{key: arguments[key] for key in ("args", "kwargs")},
     }
 
 
@@ -96,11 +101,17 @@ class _Echo:
 
 
 def _csv_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """Spreadsheets run cells starting with = + - @ as formulas: quote such text."""
-    return {
-        key: f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
-        for key, value in row.items()
-    }
+    """Spreadsheets run cells starting with = + - @ as formulas: quote such text. Objects
+    and lists (params, args, kwargs) are written as JSON text."""
+    return {key: _csv_cell(value) for key, value in row.items()}
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return f"'{value}"
+    return value
 
 
 def _csv_lines(executions: Iterable[TaskExecution]) -> Iterator[str]:

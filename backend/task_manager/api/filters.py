@@ -8,15 +8,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OrderBy,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
 from config.api.inputs import MAX_DB_INTEGER
-from task_manager.models import ACTIVE_STATUSES, ExecutionStatus, TaskExecution
+from task_manager.models import (
+    ACTIVE_STATUSES,
+    RUNNING_STATUSES,
+    ExecutionStatus,
+    TaskExecution,
+)
 
-ORDERINGS = ("created_at", "-created_at", "started_at", "finished_at", "progress", "status", "name")
+# `ordering`: a column (each also descending with "-"), or running work first.
+ORDERING_COLUMNS = {
+    "created_at": "created_at",
+    "started_at": "started_at",
+    "completed_at": "finished_at",
+    "finished_at": "finished_at",
+    "status": "status",
+    "module": "module",
+    "name": "name",
+    "task_name": "task_name",
+    "title": "title",
+    "progress": "progress",
+    "duration": "duration",
+    "user": "user__username",
+}
+RUNNING_FIRST = "running_first"
+ORDERINGS = (
+    *(f"{sign}{column}" for column in ORDERING_COLUMNS for sign in ("", "-")),
+    RUNNING_FIRST,
+)
 
 
 class CommaSeparatedField(serializers.CharField):
@@ -39,7 +77,14 @@ class ExecutionFilterSerializer(serializers.Serializer):
     module = CommaSeparatedField(
         required=False, allow_blank=True, max_length=1000, help_text="Comma list allowed."
     )
-    name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    name = CommaSeparatedField(
+        required=False, allow_blank=True, max_length=1000,
+        help_text="Exact task name; comma list allowed.",
+    )  # fmt: skip
+    top_level = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="true: executions without a parent only; false: children only.",
+    )  # fmt: skip
     active = serializers.BooleanField(
         required=False, allow_null=True, default=None,
         help_text="true: queued or running only; false: finished only.",
@@ -58,7 +103,11 @@ class ExecutionFilterSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=200,
         help_text="Case-insensitive match in title, name, message or task id.",
     )  # fmt: skip
-    ordering = serializers.ChoiceField(choices=ORDERINGS, required=False)
+    ordering = serializers.ChoiceField(
+        choices=ORDERINGS, required=False,
+        help_text="A column, descending with '-' (completed_at is finished_at), or "
+        "running_first: running, then queued, then finished, newest first in each.",
+    )  # fmt: skip
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -76,6 +125,9 @@ class ExecutionFilterSerializer(serializers.Serializer):
         return statuses
 
     def validate_module(self, value: str) -> list[str]:
+        return comma_list(value)
+
+    def validate_name(self, value: str) -> list[str]:
         return comma_list(value)
 
     def validate_user(self, value: str) -> Q | None:
@@ -96,7 +148,9 @@ def filter_executions(queryset: QuerySet[TaskExecution], **filters: Any) -> Quer
     if filters.get("module"):
         queryset = queryset.filter(module__in=filters["module"])
     if filters.get("name"):
-        queryset = queryset.filter(name=filters["name"])
+        queryset = queryset.filter(name__in=filters["name"])
+    if filters.get("top_level") is not None:
+        queryset = queryset.filter(parent__isnull=filters["top_level"])
     if filters.get("active") is not None:
         active = Q(status__in=ACTIVE_STATUSES)
         queryset = queryset.filter(active if filters["active"] else ~active)
@@ -109,8 +163,37 @@ def filter_executions(queryset: QuerySet[TaskExecution], **filters: Any) -> Quer
     if filters.get("search"):
         queryset = queryset.filter(search_q(filters["search"]))
     if filters.get("ordering"):
-        queryset = queryset.order_by(filters["ordering"], "-id")
+        queryset = ordered(queryset, filters["ordering"])
     return queryset
+
+
+def ordered(queryset: QuerySet[TaskExecution], ordering: str) -> QuerySet[TaskExecution]:
+    """One of ORDERINGS; ties newest first. Empty values (not started, not finished) last."""
+    if ordering == RUNNING_FIRST:
+        rank = Case(
+            When(status__in=RUNNING_STATUSES, then=Value(0)),
+            When(status__in=ACTIVE_STATUSES, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return queryset.order_by(rank, "-created_at", "-id")
+    column = ORDERING_COLUMNS[ordering.lstrip("-")]
+    if column == "duration":
+        queryset = queryset.annotate(duration=duration_expression())
+    expression = F(column)
+    order = (
+        expression.desc(nulls_last=True)
+        if ordering.startswith("-")
+        else expression.asc(nulls_last=True)
+    )
+    tie: OrderBy = F("id").desc()
+    return queryset.order_by(order, tie)
+
+
+def duration_expression() -> ExpressionWrapper:
+    """Seconds run: to the end, or to now while running; empty when not started."""
+    end = Coalesce(F("finished_at"), Value(timezone.now(), output_field=DateTimeField()))
+    return ExpressionWrapper(end - F("started_at"), output_field=DurationField())
 
 
 def search_q(text: str) -> Q:

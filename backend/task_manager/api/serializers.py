@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,6 +24,7 @@ from config.celery import app as celery_app
 from task_manager import payloads
 from task_manager.api.filters import ExecutionFilterSerializer, comma_list
 from task_manager.launchers import launcher_for
+from task_manager.lifecycle import import_task_modules
 from task_manager.models import (
     ExecutionStatus,
     LogLevel,
@@ -76,8 +76,15 @@ class ExecutionSerializer(serializers.Serializer):
     worker = serializers.CharField(allow_null=True)
     attempt = serializers.IntegerField()
     parent_id = serializers.IntegerField(allow_null=True)
+    children_count = serializers.IntegerField(help_text="Child executions (a fan-out's).")
+    children_failed = serializers.IntegerField(help_text="Children that ended in FAILURE.")
+    retry_of = serializers.IntegerField(
+        allow_null=True, help_text="The execution this one retries (POST .../retry/)."
+    )
     template_id = serializers.IntegerField(allow_null=True)
-    params = serializers.JSONField(allow_null=True)
+    params = serializers.JSONField(
+        allow_null=True, help_text="A template launch's params; secret-looking keys redacted."
+    )
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -103,9 +110,33 @@ class FlowerTaskSerializer(serializers.Serializer):
     routing_key = serializers.CharField(allow_null=True)
 
 
-class ExecutionDetailSerializer(ExecutionSerializer):
-    """The detail view adds the traceback for staff, and Flower's view of the task."""
+class StepSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="1, 2, ...")
+    name = serializers.CharField(help_text="Declared, else the message it started with.")
+    status = serializers.ChoiceField(
+        choices=["pending", "running", "done", "failed", "cancelled", "skipped"]
+    )
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
 
+
+class ExecutionDetailSerializer(ExecutionSerializer):
+    """The detail adds the arguments, named steps, retries, the traceback for staff, and
+    Flower's view of the task."""
+
+    args = serializers.JSONField(
+        allow_null=True, help_text="Secret-looking keys redacted; null when too large."
+    )
+    kwargs = serializers.JSONField(
+        allow_null=True, help_text="Secret-looking keys redacted; null when too large."
+    )
+    arguments_truncated = serializers.BooleanField(
+        help_text="args and kwargs are past TASKPULSE_ARGUMENTS_MAX_BYTES: answered as null."
+    )
+    steps = StepSerializer(many=True)
+    retries = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Executions retrying this one, oldest first."
+    )
     traceback = serializers.CharField(
         allow_null=True, required=False, help_text="Staff only; absent for other users."
     )
@@ -115,11 +146,9 @@ class ExecutionDetailSerializer(ExecutionSerializer):
     )
 
     def to_representation(self, instance: TaskExecution) -> dict[str, Any]:
-        data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and getattr(request.user, "is_staff", False):
-            data["traceback"] = instance.traceback or None
-        return data
+        staff = request is not None and bool(getattr(request.user, "is_staff", False))
+        return payloads.execution_detail_data(instance, staff=staff)
 
 
 class LogQuerySerializer(serializers.Serializer):
@@ -152,6 +181,64 @@ class CancelResultSerializer(serializers.Serializer):
     )
 
 
+class FacetCountsSerializer(serializers.Serializer):
+    """GET executions/counts/: each facet counted with the other filters applied, not its own."""
+
+    status = serializers.DictField(child=serializers.IntegerField(), help_text="By status.")
+    module = serializers.DictField(child=serializers.IntegerField(), help_text="By module.")
+    name = serializers.DictField(child=serializers.IntegerField(), help_text="By task name.")
+
+
+# What a bulk filter may hold besides the list's filters (ignored: a whole list URL may be sent).
+BULK_IGNORED_KEYS = frozenset({"page", "page_size", "ordering"})
+
+
+class BulkSerializer(serializers.Serializer):
+    """POST executions/bulk/: an action on `ids` or on everything matching `filter`."""
+
+    action = serializers.ChoiceField(choices=["cancel", "retry", "delete"])
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_INTEGER),
+        required=False, allow_empty=False, max_length=1000,
+        help_text="Execution ids (at most 1000); those the caller cannot see are left alone.",
+    )  # fmt: skip
+    filter = serializers.DictField(
+        required=False,
+        help_text="The list's query parameters (status, module, name, top_level, active, "
+        "user, created_after, created_before, search; lists allowed where a comma list is).",
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+    def validate_filter(self, value: dict[str, Any]) -> dict[str, Any]:
+        # Every list parameter is known; `user` is then ignored for non-staff, as in the list.
+        known = set(ExecutionFilterSerializer().fields) | BULK_IGNORED_KEYS
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown filter."] for name in unknown})
+        params = {
+            key: ",".join(map(str, item)) if isinstance(item, list) else item
+            for key, item in value.items()
+            if key not in BULK_IGNORED_KEYS
+        }
+        filters = ExecutionFilterSerializer(data=params, context=self.context)
+        if not filters.is_valid():
+            raise serializers.ValidationError(filters.errors)
+        return dict(filters.validated_data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send either `ids` or `filter`, not both nor neither."]}
+            )
+        return attrs
+
+
 class UserTasksQuerySerializer(serializers.Serializer):
     module = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
@@ -180,6 +267,11 @@ class ExportRowSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     duration = serializers.FloatField(allow_null=True)
     error = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    retry_of = serializers.IntegerField(allow_null=True)
+    params = serializers.JSONField(allow_null=True, help_text="Secret-looking keys redacted.")
+    args = serializers.JSONField(allow_null=True, help_text="Redacted; null when too large.")
+    kwargs = serializers.JSONField(allow_null=True, help_text="Redacted; null when too large.")
 
 
 # --- stats -----------------------------------------------------------------------------------
@@ -190,6 +282,10 @@ class StatsQuerySerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=1000, help_text="Comma list allowed."
     )
     days = serializers.IntegerField(min_value=1, max_value=365, default=7)
+    include_children = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Count child executions too (default: top-level executions only).",
+    )  # fmt: skip
 
     def validate_module(self, value: str) -> list[str]:
         return comma_list(value)
@@ -236,12 +332,6 @@ def validate_params_schema(schema: Any) -> None:
         ) from exc
     if schema.get("type", "object") != "object":
         raise DjangoValidationError('The params of a task are an object: use "type": "object".')
-
-
-@cache
-def import_task_modules() -> None:
-    """Run Celery's autodiscovery of `<app>.tasks` in this process (the worker does it too)."""
-    celery_app.loader.import_default_modules()
 
 
 def is_registered_task(name: str) -> bool:

@@ -17,6 +17,18 @@ urlpatterns = [
     # --- task execution (API.md) ---
     path("tasks/executions/", views.ExecutionListView.as_view(), name="execution-list"),
     path("tasks/executions/export/", export.ExecutionExportView.as_view(), name="execution-export"),
+    path("tasks/executions/counts/", views.ExecutionCountsView.as_view(), name="execution-counts"),
+    path("tasks/executions/bulk/", views.ExecutionBulkView.as_view(), name="execution-bulk"),
+    path(
+        "tasks/executions/<int:pk>/children/",
+        views.ExecutionChildrenView.as_view(),
+        name="execution-children",
+    ),
+    path(
+        "tasks/executions/<int:pk>/retry/",
+        views.ExecutionRetryView.as_view(),
+        name="execution-retry",
+    ),
     path(
         "tasks/executions/<int:pk>/", views.ExecutionDetailView.as_view(), name="execution-detail"
     ),

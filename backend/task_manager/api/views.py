@@ -6,6 +6,9 @@ Status codes beyond the obvious ones:
   cannot be reached to revoke;
 - launch: a disabled template is a 404 for non-staff (they cannot see it) and a 400 for staff;
   202 (not 201) when the execution is stored but the broker did not take it: it is sent later;
+- retry: 201 with the new execution; 409 when the execution is not a finished FAILURE or
+  REVOKED one, or its module cannot re-run it (the reason in `detail`);
+- bulk: 202 with the bulk job's execution; 403 for a non-staff `delete`;
 - every malformed input (query string or body) is a 400 with per-field `errors`.
 """
 
@@ -13,13 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -30,10 +34,15 @@ from cluster.selectors import execution_flower_view
 from config.api.errors import BrokerUnavailable, Conflict
 from config.api.etags import etag_matches, execution_etag, with_cache_headers
 from config.api.inputs import request_user, validated
-from config.api.pagination import Pagination
+from config.api.pagination import ChoicePagination, Pagination
 from task_manager import payloads, selectors
 from task_manager.api import serializers as s
-from task_manager.api.filters import ExecutionFilterBackend, ExecutionFilterSerializer
+from task_manager.api.filters import (
+    ExecutionFilterBackend,
+    ExecutionFilterSerializer,
+    filter_executions,
+)
+from task_manager.bulk import STAFF_ACTIONS, executions_bulk_launch
 from task_manager.launchers import template_launch
 from task_manager.launching import (
     CancelNotAllowed,
@@ -43,6 +52,9 @@ from task_manager.launching import (
 )
 from task_manager.models import TaskExecution, TaskNotification, TaskTemplate
 from task_manager.notifications import notifications_mark_read
+from task_manager.retries import RetryNotAllowed, execution_retry
+
+FACETS = ("status", "module", "name")
 
 
 class VisibleExecutionsView(GenericAPIView):
@@ -61,7 +73,109 @@ class ExecutionListView(ListAPIView, VisibleExecutionsView):
 
     serializer_class = s.ExecutionSerializer
     filter_backends = [ExecutionFilterBackend]
-    pagination_class = Pagination
+    pagination_class = ChoicePagination
+
+
+@extend_schema_view(get=extend_schema(parameters=[ExecutionFilterSerializer]))
+class ExecutionChildrenView(ListAPIView, VisibleExecutionsView):
+    """GET executions/{id}/children/: a visible execution's children, with the list's
+    filters and paging (oldest first unless `ordering`)."""
+
+    serializer_class = s.ExecutionSerializer
+    filter_backends = [ExecutionFilterBackend]
+    pagination_class = ChoicePagination
+
+    def get_queryset(self) -> QuerySet[TaskExecution]:
+        user = request_user(self.request)
+        parent = selectors.execution_visible_to(user=user).filter(pk=self.kwargs["pk"]).first()
+        if parent is None:
+            raise NotFound()
+        return selectors.execution_children(parent=parent, user=user)
+
+
+class ExecutionCountsView(VisibleExecutionsView):
+    """GET executions/counts/: status, module and task-name counts of the list's filters."""
+
+    @extend_schema(parameters=[ExecutionFilterSerializer], responses=s.FacetCountsSerializer)
+    def get(self, request: Request) -> Response:
+        filters = validated(ExecutionFilterSerializer, request.query_params, request=request)
+        filters.pop("ordering", None)
+        visible = self.get_queryset()
+        # Each facet with the other filters applied, not its own: a selected status still
+        # shows the counts of the other statuses (one GROUP BY query per facet).
+        counts = {
+            facet: selectors.execution_counts_by(
+                queryset=filter_executions(visible, **{**filters, facet: None}), field=facet
+            )
+            for facet in FACETS
+        }
+        return Response(counts)
+
+
+class ExecutionRetryView(VisibleExecutionsView):
+    """POST executions/{id}/retry/: send a failed or cancelled execution's task again."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: s.ExecutionSerializer,
+            400: OpenApiResponse(description="A module's launcher refused the params again."),
+            404: OpenApiResponse(description="Not visible to the caller."),
+            409: OpenApiResponse(description="Not a finished FAILURE or REVOKED execution."),
+            429: OpenApiResponse(description="Past the module's launch rate; see Retry-After."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        validated(s.EmptyBodySerializer, request.data)
+        execution = self.get_object()
+        try:
+            retry = execution_retry(execution=execution, by=request_user(request))
+        except RetryNotAllowed as exc:
+            raise Conflict(str(exc)) from exc
+        location = reverse("execution-detail", kwargs={"pk": retry.pk})
+        return Response(
+            s.ExecutionSerializer(retry).data, status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )  # fmt: skip
+
+
+class ExecutionBulkView(VisibleExecutionsView):
+    """POST executions/bulk/: cancel, retry or delete (staff) many executions, as a job."""
+
+    @extend_schema(
+        request=s.BulkSerializer,
+        responses={
+            202: OpenApiResponse(s.ExecutionSerializer, description="The bulk job."),
+            403: OpenApiResponse(description="delete by a non-staff user."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = validated(s.BulkSerializer, request.data, request=request)
+        user = request_user(request)
+        if body["action"] in STAFF_ACTIONS and not user.is_staff:
+            raise PermissionDenied(f"Only staff may {body['action']} executions.")
+        ids, asked = self.targets(body)
+        job = executions_bulk_launch(user=user, action=body["action"], ids=ids, asked=asked)
+        location = reverse("execution-detail", kwargs={"pk": job.pk})
+        return Response(
+            s.ExecutionSerializer(job).data, status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
+        )  # fmt: skip
+
+    def targets(self, body: dict[str, Any]) -> tuple[list[int], dict[str, Any]]:
+        """The visible executions asked for, and what was asked (for the audit)."""
+        visible = self.get_queryset().select_related(None).order_by("pk")
+        if "ids" in body:
+            ids = list(visible.filter(pk__in=body["ids"]).values_list("pk", flat=True))
+            return ids, {"ids": body["ids"]}
+        limit = settings.TASKPULSE_BULK_MAX
+        matching = filter_executions(visible, **{**body["filter"], "ordering": None})
+        ids = list(matching.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+        if len(ids) > limit:
+            raise ValidationError(
+                {"filter": [f"Matches more than {limit} executions; narrow it down."]}
+            )
+        return ids, {"filter": dict(self.request.data)["filter"]}
 
 
 @extend_schema_view(
@@ -165,6 +279,8 @@ class StatsView(VisibleExecutionsView):
         query = validated(s.StatsQuerySerializer, request.query_params)
         modules = query.get("module") or None
         queryset = self.get_queryset()
+        if not query["include_children"]:
+            queryset = queryset.filter(parent__isnull=True)
         if modules:
             queryset = queryset.filter(module__in=modules)
         stats = selectors.execution_stats(queryset=queryset, days=query["days"], modules=modules)

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from task_manager.api.serializers import ExecutionDetailSerializer, ExecutionSerializer
 from task_manager.models import ExecutionStatus, TaskExecution
-from task_manager.payloads import execution_data
+from task_manager.payloads import execution_data, execution_detail_data
 from task_manager.tests.factories import make_execution, make_executions, make_log_lines
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,11 @@ def client_for(user: User) -> APIClient:
     return client
 
 
+def detail_data(execution: TaskExecution) -> dict:
+    """The detail as a non-staff caller gets it."""
+    return execution_detail_data(execution, staff=False)
+
+
 def without_clock(data: dict) -> dict:
     """Drop the fields computed from the current time (running executions)."""
     return {key: value for key, value in data.items() if key not in {"duration", "eta_seconds"}}
@@ -42,17 +47,17 @@ def ids(response: Any) -> list[int]:
 def test_list_is_paginated_and_shows_only_own_executions(
     api: APIClient, user: User, other_user: User
 ) -> None:
-    mine = make_executions(3, user=user)
+    mine = make_executions(27, user=user)
     make_execution(user=other_user)
 
-    body = api.get(LIST, {"page_size": 2}).json()
+    body = api.get(LIST, {"page_size": 25}).json()
 
-    assert body["count"] == 3
+    assert body["count"] == 27
     assert body["next"] is not None
     assert body["previous"] is None
-    assert [row["id"] for row in body["results"]] == [mine[2].pk, mine[1].pk]
-    assert body["results"][0] == execution_data(mine[2])
-    assert ids(api.get(LIST, {"page_size": 2, "page": 2})) == [mine[0].pk]
+    assert [row["id"] for row in body["results"]][:2] == [mine[26].pk, mine[25].pk]
+    assert body["results"][0] == execution_data(mine[26])
+    assert ids(api.get(LIST, {"page_size": 25, "page": 2})) == [mine[1].pk, mine[0].pk]
 
 
 def test_staff_see_every_execution_and_may_filter_by_user(
@@ -203,7 +208,7 @@ def test_detail_is_execution_data_with_an_etag(api: APIClient, user: User) -> No
     response = api.get(detail_url(execution))
 
     assert response.status_code == 200
-    assert without_clock(response.json()) == without_clock(execution_data(execution))
+    assert without_clock(response.json()) == without_clock(detail_data(execution))
     assert "traceback" not in response.json()
     assert response["ETag"] == f'W/"{execution.pk}-7"'
 
@@ -213,7 +218,7 @@ def test_staff_detail_adds_the_traceback(staff_user: User, user: User) -> None:
 
     body = client_for(staff_user).get(detail_url(execution)).json()
 
-    assert body == {**execution_data(execution), "traceback": "Traceback: boom"}
+    assert body == {**detail_data(execution), "traceback": "Traceback: boom"}
 
 
 def test_if_none_match_gives_304_with_one_query(
@@ -261,8 +266,7 @@ def test_serializers_describe_exactly_the_payload(user: User) -> None:
 
     assert set(ExecutionSerializer().fields) == set(execution_data(execution))
     assert set(ExecutionDetailSerializer().fields) == {
-        *execution_data(execution),
-        "traceback",
+        *execution_detail_data(execution, staff=True),
         "flower",
     }
 

@@ -22,6 +22,9 @@ export const USERS = {
   deploy: 'e2e-deployer',
   cancel: 'e2e-canceller',
   live: 'e2e-watcher',
+  operator: 'e2e-operator',
+  retry: 'e2e-retrier',
+  phone: 'e2e-phone',
 } as const;
 export const USER_PASSWORD = 'e2e-user-Pa55word';
 

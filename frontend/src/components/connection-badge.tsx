@@ -28,7 +28,7 @@ export function ConnectionBadge() {
       data-state={state}
     >
       <span className="connection-dot" aria-hidden="true" />
-      {TEXT[state]}
+      <span className="connection-text">{TEXT[state]}</span>
     </span>
   );
 }

@@ -41,3 +41,13 @@ export function secondsSince(iso: string | null | undefined, now: number = Date.
   const start = new Date(iso).getTime();
   return Number.isNaN(start) ? null : Math.max(0, (now - start) / 1000);
 }
+
+/**
+ * An execution's duration: whole seconds while it runs (it ticks), tenths under ten seconds
+ * once it ended (exact: a 0.4 s task is not "0s").
+ */
+export function formatElapsed(seconds: number | null | undefined, exact: boolean): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  if (exact && seconds < 10) return `${(Math.round(Math.max(0, seconds) * 10) / 10).toFixed(1)}s`;
+  return formatDuration(exact ? seconds : Math.floor(seconds));
+}

@@ -8,7 +8,20 @@ export type Toast = {
   message?: string;
   tone: ToastTone;
   href?: string;
+  /** Link text when `href` is set on a toast whose title is not the link (a burst's). */
+  linkLabel?: string;
+  /**
+   * What the toast is about ("execution-42"), one name or several: a new toast with one of
+   * them replaces it where it stands ("Cancelling..." becomes "Cancelled"), its time on
+   * screen starting again.
+   */
+  key?: string | readonly string[];
 };
+
+function keysOf(item: Pick<Toast, 'key'>): readonly string[] {
+  if (item.key === undefined) return [];
+  return typeof item.key === 'string' ? [item.key] : item.key;
+}
 
 type Listener = () => void;
 
@@ -26,6 +39,17 @@ function publish(next: readonly Toast[]) {
 }
 
 export function toast(input: Omit<Toast, 'id'>, durationMs = TOAST_DURATION_MS): number {
+  const keys = keysOf(input);
+  const existing = toasts.find((item) => keysOf(item).some((key) => keys.includes(key)));
+  if (existing) {
+    publish(toasts.map((item) => (item.id === existing.id ? { ...input, id: existing.id } : item)));
+    clearTimeout(timers.get(existing.id));
+    timers.set(
+      existing.id,
+      setTimeout(() => dismissToast(existing.id), durationMs),
+    );
+    return existing.id;
+  }
   const id = nextId++;
   const next = [...toasts, { ...input, id }];
   for (const dropped of next.slice(0, Math.max(0, next.length - MAX_TOASTS))) {
@@ -50,6 +74,11 @@ export function clearToasts(): void {
   for (const timer of timers.values()) clearTimeout(timer);
   timers.clear();
   publish([]);
+}
+
+/** Whether a toast about `key` is on screen. */
+export function hasToast(key: string): boolean {
+  return toasts.some((item) => keysOf(item).includes(key));
 }
 
 export function getToasts(): readonly Toast[] {

@@ -46,6 +46,11 @@ export type Execution = {
   worker: string | null;
   attempt: number;
   parent_id: number | null;
+  /** Its children (an EDI import's file tasks), and how many of them failed. */
+  children_count?: number;
+  children_failed?: number;
+  /** The execution this one retried, if any. */
+  retry_of?: number | null;
   template_id: number | null;
   created_at: string;
   started_at: string | null;
@@ -58,8 +63,33 @@ export type Execution = {
   can_cancel: boolean;
   /** Staff only, on the detail endpoint. */
   traceback?: string | null;
-  /** The launch params, when the backend exposes them (needed to retry with the same ones). */
+  /** The launch params of a template launch (secret-looking keys redacted by the server). */
   params?: Record<string, unknown> | null;
+  /** Detail endpoint only: the arguments it was sent with (redacted), null when too large. */
+  args?: unknown[] | null;
+  kwargs?: Record<string, unknown> | null;
+  arguments_truncated?: boolean;
+  /** Detail endpoint only: its named steps, and the executions that retried it. */
+  steps?: ExecutionStep[];
+  retries?: number[];
+};
+
+/** `pending`, `running`, `done`, `failed`, `cancelled` or `skipped` (a string: unknown ones render). */
+export type ExecutionStepStatus = string;
+
+export type ExecutionStep = {
+  index: number;
+  name: string;
+  status: ExecutionStepStatus;
+  started_at: string | null;
+  finished_at: string | null;
+};
+
+/** GET /api/tasks/executions/counts/: how many executions match, per value of each facet. */
+export type ExecutionCounts = {
+  status: Partial<Record<ExecutionStatus, number>>;
+  module: Record<string, number>;
+  name: Record<string, number>;
 };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';

@@ -15,8 +15,10 @@ function renderShell(user: { id: number; username: string; is_staff: boolean }, 
   mockFetch({
     'GET /api/auth/me/': { body: user },
     'GET /api/tasks/notifications/unread-count/': { body: { count: 0 } },
-    'GET /api/tasks/executions/?page_size=20&ordering=-created_at': { body: buildPage([]) },
-    'GET /api/tasks/executions/?page_size=20&user=1&ordering=-created_at': { body: buildPage([]) },
+    'GET /api/tasks/executions/?page_size=25&top_level=true&ordering=running_first': { body: buildPage([]) },
+    'GET /api/tasks/executions/?page_size=25&top_level=true&user=1&ordering=running_first': { body: buildPage([]) },
+    'GET /api/tasks/executions/counts/?top_level=true': { body: { status: {}, module: {}, name: {} } },
+    'GET /api/tasks/executions/counts/?top_level=true&user=1': { body: { status: {}, module: {}, name: {} } },
   });
   vi.stubGlobal('WebSocket', FakeWebSocket);
   return renderRoutes(

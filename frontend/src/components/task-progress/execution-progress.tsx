@@ -2,24 +2,32 @@ import { Stat } from '@/components/ui/facts';
 import { ProgressRow } from '@/components/ui/progress-row';
 import { progressMessage } from '@/lib/executions/progress';
 import { progressTone } from '@/lib/executions/status';
-import { formatDuration, secondsSince } from '@/lib/format';
-import { useNow } from '@/hooks/use-now';
+import { formatDuration } from '@/lib/format';
 import type { Execution } from '@/types/api';
+
+import { ExecutionDuration } from './execution-duration';
 
 type ExecutionProgressProps = {
   execution: Execution;
   label: string;
   showStats: boolean;
   showDetails: boolean;
+  /** The error of a failed execution, under the bar; off where the page shows it elsewhere. */
+  showError?: boolean;
 };
 
-export function ExecutionProgress({ execution, label, showStats, showDetails }: ExecutionProgressProps) {
-  const finishedBadly = !execution.is_active && execution.status !== 'SUCCESS';
+/**
+ * The bar, the status message and the counters of an execution. A failed execution's error
+ * replaces its last message (which usually says the same), so it is read once.
+ */
+export function ExecutionProgress({ execution, label, showStats, showDetails, showError = true }: ExecutionProgressProps) {
+  const failed = execution.status === 'FAILURE' && !execution.is_active && Boolean(execution.error);
+  const message = failed ? '' : progressMessage(execution);
   return (
     <>
       <ExecutionProgressRow execution={execution} label={label} />
-      {showStats && <p className="progress-message">{progressMessage(execution)}</p>}
-      {finishedBadly && execution.error && (
+      {showStats && message && <p className="progress-message">{message}</p>}
+      {failed && showError && (
         <p className="field-error" role="alert">
           {execution.error}
         </p>
@@ -42,10 +50,6 @@ export function ExecutionProgressRow({ execution, label }: { execution: Executio
 }
 
 function ProgressDetails({ execution }: { execution: Execution }) {
-  const now = useNow(1000, execution.is_active);
-  const duration = execution.is_active
-    ? secondsSince(execution.started_at, now)
-    : execution.duration;
   const remaining = Math.max(
     0,
     execution.total_items - execution.processed_items - execution.failed_items,
@@ -61,7 +65,7 @@ function ProgressDetails({ execution }: { execution: Execution }) {
         </>
       )}
       {execution.is_active && <Stat term="ETA" value={formatDuration(execution.eta_seconds)} />}
-      <Stat term="Duration" value={formatDuration(duration)} />
+      <Stat term="Duration" value={<ExecutionDuration execution={execution} />} />
     </dl>
   );
 }

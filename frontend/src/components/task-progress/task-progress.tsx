@@ -22,6 +22,8 @@ export type TaskProgressProps = TaskProgressCallbacks & {
   autoHideDelay?: number;
   /** Adds a link to the execution's page. */
   showLink?: boolean;
+  /** A failed task's error under the bar (off where the page shows it already). */
+  showError?: boolean;
 };
 
 /** A live progress card for one execution, with seed 002's options. */
@@ -34,6 +36,7 @@ export function TaskProgress({
   autoHideOnComplete = false,
   autoHideDelay = 3000,
   showLink = false,
+  showError = true,
   ...callbacks
 }: TaskProgressProps) {
   const headingId = useId();
@@ -58,7 +61,13 @@ export function TaskProgress({
       {isLoading && <p className="muted">Loading progress…</p>}
       {error && <p className="field-error">Could not read the task: {error.message}</p>}
       {execution && (
-        <ExecutionProgress execution={execution} label={heading} showStats={showStats} showDetails={showDetails} />
+        <ExecutionProgress
+          execution={execution}
+          label={heading}
+          showStats={showStats}
+          showDetails={showDetails}
+          showError={showError}
+        />
       )}
       {showLink && (
         <Link to={`/tasks/${executionId}`} className="small-link">

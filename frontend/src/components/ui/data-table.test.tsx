@@ -37,3 +37,39 @@ describe('DataTable', () => {
     expect(onPageChange).toHaveBeenCalledWith(2);
   });
 });
+
+describe('DataTable sorting', () => {
+  function renderSorted(ordering: string, onSort = vi.fn()) {
+    render(
+      <DataTable
+        columns={['Name', { label: 'Price', sortKey: 'price' }, { label: 'Created', sortKey: 'created_at', descendingFirst: true }]}
+        sort={{ ordering, onSort }}
+      >
+        <tr>
+          <td>apple</td>
+          <td>1</td>
+          <td>today</td>
+        </tr>
+      </DataTable>,
+    );
+    return onSort;
+  }
+
+  it('marks the sorted column and reverses it on a click', async () => {
+    const onSort = renderSorted('price');
+    expect(screen.getByRole('columnheader', { name: /Price/ })).toHaveAttribute('aria-sort', 'ascending');
+    expect(screen.getByRole('columnheader', { name: /Created/ })).not.toHaveAttribute('aria-sort');
+    expect(screen.getByRole('columnheader', { name: 'Name' }).querySelector('button')).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: /Price/ }));
+    expect(onSort).toHaveBeenLastCalledWith('-price');
+  });
+
+  it('sorts another column in its first direction', async () => {
+    const onSort = renderSorted('-price');
+    expect(screen.getByRole('columnheader', { name: /Price/ })).toHaveAttribute('aria-sort', 'descending');
+    await userEvent.click(screen.getByRole('button', { name: /Price/ }));
+    expect(onSort).toHaveBeenLastCalledWith('price');
+    await userEvent.click(screen.getByRole('button', { name: /Created/ }));
+    expect(onSort).toHaveBeenLastCalledWith('-created_at');
+  });
+});

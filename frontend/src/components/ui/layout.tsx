@@ -30,7 +30,7 @@ export function Layout({
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="app-header">
+      <header className={`app-header${menuOpen ? ' menu-open' : ''}`}>
         <div className="header-start">
           <Link to="/" className="brand">
             <span className="brand-mark" aria-hidden="true" />
@@ -63,9 +63,10 @@ export function Layout({
             ))}
           </nav>
         )}
+        {username !== undefined && status && <div className="header-status">{status}</div>}
         {username !== undefined && (
+          // On a phone the user and "Log out" live in the menu: the header stays one row.
           <div className="user-menu">
-            {status}
             <span className="username" title="Signed in as">
               {username}
             </span>

@@ -1,7 +1,7 @@
 export type ProgressBarProps = {
   value: number;
   label: string;
-  tone?: 'running' | 'success' | 'failure' | 'idle';
+  tone?: 'running' | 'success' | 'failure' | 'cancelled' | 'idle';
   animated?: boolean;
 };
 

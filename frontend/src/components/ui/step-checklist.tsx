@@ -1,11 +1,19 @@
 import type { StepState } from '@/lib/executions/steps';
 
-export type ChecklistStep = { label: string; state: StepState; detail?: string | undefined };
+export type ChecklistStep = {
+  label: string;
+  state: StepState;
+  detail?: string | undefined;
+  /** How long it took (or has been running), already formatted. */
+  duration?: string | undefined;
+};
 
 const STATE_TEXT: Record<StepState, string> = {
   completed: 'completed',
   running: 'in progress',
   failed: 'failed',
+  cancelled: 'cancelled',
+  skipped: 'not run',
   pending: 'pending',
 };
 
@@ -20,6 +28,7 @@ export function StepChecklist({ steps, label = 'Steps' }: { steps: ChecklistStep
             <span className="step-label">{step.label}</span>
             {step.detail && <span className="step-detail">{step.detail}</span>}
           </span>
+          {step.duration && <span className="step-duration">{step.duration}</span>}
           <span className="visually-hidden">({STATE_TEXT[step.state]})</span>
         </li>
       ))}

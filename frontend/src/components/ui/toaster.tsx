@@ -13,9 +13,14 @@ export function Toaster() {
           <div key={item.id} className={`toast toast-${item.tone}`} role="status">
             <div className="toast-body">
               <strong className="toast-title">
-                {item.href ? <Link to={item.href}>{item.title}</Link> : item.title}
+                {item.href && !item.linkLabel ? <Link to={item.href}>{item.title}</Link> : item.title}
               </strong>
               {item.message && <span className="toast-message">{item.message}</span>}
+              {item.href && item.linkLabel && (
+                <Link to={item.href} className="toast-link">
+                  {item.linkLabel}
+                </Link>
+              )}
             </div>
             <button
               type="button"

@@ -69,11 +69,16 @@ function updateEverywhere(queryClient: QueryClient, id: number, seq: number, upd
 
 /** A full snapshot (`task.status`, or a polled detail). */
 export function applyExecution(queryClient: QueryClient, execution: Execution): void {
-  updateEverywhere(queryClient, execution.id, execution.seq, (current) => ({
-    ...execution,
-    // The detail endpoint adds staff-only fields that a WebSocket snapshot does not carry.
-    traceback: execution.traceback ?? current.traceback,
-  }));
+  // The detail endpoint adds fields a WebSocket snapshot does not carry (arguments, named
+  // steps, retries, the staff traceback): what the snapshot lacks is kept until the detail
+  // is read again. A snapshot is a status change (or a retry made of it), which may change
+  // them: a detail on screen is read again now, one off screen when next shown.
+  const detail = queryClient.getQueryData<Execution>(executionKeys.detail(execution.id));
+  const lacksDetail = execution.steps === undefined && detail?.steps !== undefined;
+  updateEverywhere(queryClient, execution.id, execution.seq, (current) => ({ ...current, ...execution }));
+  if (lacksDetail && detail && execution.seq > detail.seq) {
+    void queryClient.invalidateQueries({ queryKey: executionKeys.detail(execution.id), exact: true });
+  }
 }
 
 /** A partial change (`task.progress`). */
@@ -97,6 +102,17 @@ export function patchExecution(queryClient: QueryClient, id: number, patch: Part
       ? { ...page, results: page.results.map(update) }
       : page,
   );
+}
+
+/** The execution as some cache entry (its detail, or any list holding it) knows it. */
+export function findCachedExecution(queryClient: QueryClient, id: number): Execution | undefined {
+  const detail = queryClient.getQueryData<Execution>(executionKeys.detail(id));
+  if (detail) return detail;
+  for (const query of listQueries(queryClient, false)) {
+    const found = query.state.data?.results.find((item) => item.id === id);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** A freshly fetched list page, with any item the cache already knows in a newer state. */

@@ -41,6 +41,16 @@ describe('listCouldInclude', () => {
     expect(listCouldInclude({ active: false }, execution)).toBe(false);
   });
 
+  it('keeps children out of a top-level list and in their parent’s', () => {
+    const child = { ...execution, parent_id: 7, name: 'edi.import_file' };
+    expect(listCouldInclude({ top_level: true }, execution)).toBe(true);
+    expect(listCouldInclude({ top_level: true }, child)).toBe(false);
+    expect(listCouldInclude({ parent: 7 }, child)).toBe(true);
+    expect(listCouldInclude({ parent: 8 }, child)).toBe(false);
+    expect(listCouldInclude({ name: 'edi.import_file' }, child)).toBe(true);
+    expect(listCouldInclude({ name: 'deploy.deploy_vm' }, child)).toBe(false);
+  });
+
   it('approximates search and the staff user filter', () => {
     expect(listCouldInclude({ search: 'WEB-01' }, execution)).toBe(true);
     expect(listCouldInclude({ search: 'newsletter' }, execution)).toBe(false);

@@ -47,6 +47,8 @@ export class ListRefreshBatcher {
     this.changed = [];
     if (added.length) void invalidateListsFor(this.queryClient, added);
     if (changed.length) void invalidateListsExcluding(this.queryClient, changed);
+    // A new execution or a new status changes some facet count: read them again, once.
+    void this.queryClient.invalidateQueries({ queryKey: executionKeys.counts() });
   }
 }
 
@@ -67,8 +69,11 @@ export function refreshListsWithActiveItems(queryClient: QueryClient) {
 
 /** Could a list with these filters show this execution? (Search is approximated.) */
 export function listCouldInclude(params: ExecutionListParams, execution: Execution): boolean {
-  if (params.status && params.status !== execution.status) return false;
+  if (params.status && !params.status.split(',').includes(execution.status)) return false;
   if (params.module && params.module !== execution.module) return false;
+  if (params.name && params.name !== execution.name) return false;
+  if (params.top_level && execution.parent_id !== null) return false;
+  if (params.parent !== undefined && params.parent !== execution.parent_id) return false;
   if (params.active !== undefined && params.active !== execution.is_active) return false;
   if (params.user !== undefined && params.user !== '') {
     const user = execution.user;

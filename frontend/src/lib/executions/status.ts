@@ -15,9 +15,11 @@ export function statusLabel(status: string): string {
   return LABELS[status as ExecutionStatus] ?? status;
 }
 
-export function progressTone(status: string): 'running' | 'success' | 'failure' | 'idle' {
+/** A cancelled execution is not a failure: someone chose to stop it (a neutral tone). */
+export function progressTone(status: string): 'running' | 'success' | 'failure' | 'cancelled' | 'idle' {
   if (status === 'SUCCESS') return 'success';
-  if (status === 'FAILURE' || status === 'REVOKED') return 'failure';
+  if (status === 'FAILURE') return 'failure';
+  if (status === 'REVOKED') return 'cancelled';
   if (status === 'PENDING') return 'idle';
   return 'running';
 }

@@ -37,7 +37,13 @@ export function DeployProgress({ accepted, hostname }: DeployProgressProps) {
       {error && <p className="field-error">Could not follow the deployment: {error.message}</p>}
       {execution && (
         <>
-          <ExecutionProgress execution={execution} label={`Deployment of ${hostname}`} showStats showDetails={false} />
+          <ExecutionProgress
+            execution={execution}
+            label={`Deployment of ${hostname}`}
+            showStats
+            showDetails={false}
+            showError={false}
+          />
           <DeployChecklist execution={execution} />
         </>
       )}

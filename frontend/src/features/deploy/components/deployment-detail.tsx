@@ -87,7 +87,7 @@ function DeploymentExecution({ executionId }: { executionId: number }) {
   return (
     <>
       <section className="panel" aria-label="Execution">
-        <TaskProgress executionId={executionId} title="Execution" showLink />
+        <TaskProgress executionId={executionId} title="Execution" showLink showError={false} />
         {execution && <DeployChecklist execution={execution} />}
       </section>
       <LogPanel executionId={executionId} title="Deployment logs" />

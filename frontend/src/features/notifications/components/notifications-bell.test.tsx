@@ -2,7 +2,8 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
 
 import { Toaster } from '@/components/ui/toaster';
-import { buildNotification, buildPage } from '@/testing/factories';
+import { toast } from '@/lib/toast';
+import { buildExecution, buildNotification, buildPage } from '@/testing/factories';
 import { FakeWebSocket } from '@/testing/fake-websocket';
 import { fetchCalls, mockFetch } from '@/testing/mock-fetch';
 import { createTestLiveClient, createTestQueryClient, renderRoutes } from '@/testing/render';
@@ -113,5 +114,63 @@ describe('NotificationsBell', () => {
 
     expect(await screen.findByRole('button', { name: 'Notifications, 1 unread' })).toBeInTheDocument();
     expect(fetchCalls(fetchMock).filter((call) => call.includes('unread-count'))).toHaveLength(2);
+  });
+
+  it('shows one toast for a burst of finished deployments, counting the failed ones', async () => {
+    mockFetch({ 'GET /api/tasks/notifications/unread-count/': { body: { count: 0 } } });
+    renderBell();
+    await screen.findByRole('button', { name: 'Notifications, 0 unread' });
+    await goLive();
+
+    // The executions' modules are known from their live states.
+    for (let id = 1; id <= 10; id += 1) {
+      const execution = buildExecution({ id, module: 'deploy', status: id > 8 ? 'FAILURE' : 'SUCCESS', is_active: false, seq: 5 });
+      act(() => FakeWebSocket.latest().receive({ type: 'task.status', execution_id: id, seq: 5, execution }));
+    }
+    push(buildNotification({ id: 101, title: 'Deploy web-1 finished', execution_id: 1 }));
+    const toasts = screen.getByRole('region', { name: 'Notifications toasts' });
+    expect(await within(toasts).findByRole('link', { name: 'Deploy web-1 finished' })).toBeInTheDocument();
+
+    for (let id = 2; id <= 10; id += 1) {
+      push(buildNotification({ id: 100 + id, title: `Deploy web-${id} done`, level: id > 8 ? 'error' : 'success', execution_id: id }));
+    }
+    expect(await within(toasts).findByText('10 deployments finished, 2 failed')).toBeInTheDocument();
+    expect(within(toasts).getAllByRole('status')).toHaveLength(1);
+    expect(within(toasts).getByRole('link', { name: 'Show the failed ones' })).toHaveAttribute(
+      'href',
+      '/?status=FAILURE&module=deploy',
+    );
+    expect(await screen.findByRole('button', { name: 'Notifications, 10 unread' })).toBeInTheDocument();
+  });
+
+  it('replaces a toast about the same execution instead of adding one', async () => {
+    mockFetch({ 'GET /api/tasks/notifications/unread-count/': { body: { count: 0 } } });
+    renderBell();
+    await screen.findByRole('button', { name: 'Notifications, 0 unread' });
+    await goLive();
+    act(() => {
+      toast({ tone: 'info', title: 'Cancelling Deploy web-01…', key: 'execution-42' });
+    });
+
+    push(buildNotification({ id: 7, title: 'Deploy web-01 was cancelled', level: 'warning', execution_id: 42 }));
+    const toasts = screen.getByRole('region', { name: 'Notifications toasts' });
+    expect(await within(toasts).findByText('Deploy web-01 was cancelled')).toBeInTheDocument();
+    expect(within(toasts).queryByText('Cancelling Deploy web-01…')).not.toBeInTheDocument();
+    expect(within(toasts).getAllByRole('status')).toHaveLength(1);
+  });
+
+  it('lets an action’s toast replace the notification about the same execution (it came first)', async () => {
+    mockFetch({ 'GET /api/tasks/notifications/unread-count/': { body: { count: 0 } } });
+    renderBell();
+    await screen.findByRole('button', { name: 'Notifications, 0 unread' });
+    await goLive();
+
+    push(buildNotification({ id: 8, title: 'Deploy web-01 was cancelled', level: 'warning', execution_id: 42 }));
+    const toasts = screen.getByRole('region', { name: 'Notifications toasts' });
+    await within(toasts).findByText('Deploy web-01 was cancelled');
+    act(() => {
+      toast({ tone: 'info', title: 'Deploy web-01 was cancelled', key: 'execution-42' });
+    });
+    expect(within(toasts).getAllByRole('status')).toHaveLength(1);
   });
 });

@@ -3,12 +3,14 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useRef } from 'react';
 
+import { findCachedExecution } from '@/lib/executions/cache';
 import { useLiveEvent } from '@/lib/live/live-context';
-import { toast, type ToastTone } from '@/lib/toast';
+import { hasToast, toast, type ToastTone } from '@/lib/toast';
 import type { Notification, Page } from '@/types/api';
 
 import type { UnreadCount } from '../api/get-unread-count';
 import { notificationKeys } from '../api/keys';
+import { burstToast, type BurstEntry } from '../burst';
 
 const TONES: Record<string, ToastTone> = {
   info: 'info',
@@ -17,29 +19,66 @@ const TONES: Record<string, ToastTone> = {
   error: 'error',
 };
 
+/** The modules of executions seen live lately (a notification does not carry its module). */
+const MODULES_KEPT = 500;
+
+type Burst = { key: string; entries: BurstEntry[] };
+
 /**
- * Live notifications: each new one joins the cached lists, bumps the unread count and shows
- * a toast. After a reconnect (nothing is replayed for notifications) they are read again.
+ * Live notifications: each new one joins the cached lists and bumps the unread count. Its
+ * toast replaces a toast about the same execution ("Cancelling..." becomes "... was
+ * cancelled"); others arriving while the last one is still on screen join it in one toast
+ * ("10 deployments finished, 2 failed"). After a reconnect (nothing is replayed for
+ * notifications) they are read again.
  */
 export function useNotificationStream(): void {
   const queryClient = useQueryClient();
   const seen = useRef(new Set<number>());
+  const modules = useRef(new Map<number, string>());
+  const burst = useRef<Burst | null>(null);
+
+  useLiveEvent('execution', (execution) => {
+    modules.current.delete(execution.id);
+    modules.current.set(execution.id, execution.module);
+    if (modules.current.size > MODULES_KEPT) modules.current.delete(modules.current.keys().next().value ?? 0);
+  });
 
   useLiveEvent('notification', (notification) => {
     if (seen.current.has(notification.id)) return;
     seen.current.add(notification.id);
     if (!addToCache(queryClient, notification)) return;
-    toast({
-      tone: TONES[notification.level] ?? 'info',
-      title: notification.title,
-      message: notification.message || undefined,
-      href: notification.execution_id ? `/tasks/${notification.execution_id}` : undefined,
-    });
+    const executionKey = notification.execution_id ? `execution-${notification.execution_id}` : undefined;
+    const entry = { level: notification.level, module: moduleOf(queryClient, modules.current, notification) };
+    if (executionKey && hasToast(executionKey)) {
+      toast({ ...single(notification), key: executionKey });
+    } else if (burst.current && hasToast(burst.current.key)) {
+      burst.current.entries.push(entry);
+      toast({ ...burstToast(burst.current.entries), key: burst.current.key });
+    } else {
+      // Alone, it is also the toast about its execution: an action's toast replaces it.
+      burst.current = { key: `notifications-${notification.id}`, entries: [entry] };
+      toast({ ...single(notification), key: executionKey ? [burst.current.key, executionKey] : burst.current.key });
+    }
   });
 
   useLiveEvent('reconnected', () => {
     void queryClient.invalidateQueries({ queryKey: notificationKeys.all });
   });
+}
+
+function single(notification: Notification) {
+  return {
+    tone: TONES[notification.level] ?? 'info',
+    title: notification.title,
+    message: notification.message || undefined,
+    href: notification.execution_id ? `/tasks/${notification.execution_id}` : undefined,
+  };
+}
+
+function moduleOf(queryClient: QueryClient, seen: Map<number, string>, notification: Notification): string | null {
+  const id = notification.execution_id;
+  if (!id) return null;
+  return seen.get(id) ?? findCachedExecution(queryClient, id)?.module ?? null;
 }
 
 /** Returns false when a cached list already had it (it is not new). */

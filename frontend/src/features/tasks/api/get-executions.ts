@@ -1,5 +1,5 @@
-// features/tasks/api/: the execution list, its CSV export and cancel (an execution's detail, logs
-// and launch are shared, in lib/executions).
+// features/tasks/api/: the execution list, its children, facet counts, export, cancel, retry and
+// bulk actions (an execution's detail, logs and launch are shared, in lib/executions).
 
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
@@ -8,12 +8,15 @@ import { mergeNewerIntoPage } from '@/lib/executions/cache';
 import { executionKeys, type ExecutionListParams } from '@/lib/executions/keys';
 import type { Execution, Page } from '@/types/api';
 
+/** The query string of the list (and of its counts, export and bulk filter). */
 export function executionQueryParams(params: ExecutionListParams): QueryParams {
   return {
     page: params.page && params.page > 1 ? params.page : undefined,
     page_size: params.page_size,
     status: params.status || undefined,
     module: params.module || undefined,
+    name: params.name || undefined,
+    top_level: params.top_level,
     search: params.search || undefined,
     user: params.user === '' ? undefined : params.user,
     active: params.active,
@@ -21,17 +24,30 @@ export function executionQueryParams(params: ExecutionListParams): QueryParams {
   };
 }
 
+/** The filters alone: what counts, export and a bulk action "on everything matching" take. */
+export function executionFilterParams(params: ExecutionListParams): QueryParams {
+  const paging = new Set(['page', 'page_size', 'ordering']);
+  return Object.fromEntries(
+    Object.entries(executionQueryParams(params)).filter(
+      ([key, value]) => !paging.has(key) && value !== undefined && value !== null,
+    ),
+  );
+}
+
+function listPath(params: ExecutionListParams): string {
+  return params.parent === undefined
+    ? '/api/tasks/executions/'
+    : `/api/tasks/executions/${params.parent}/children/`;
+}
+
 export function getExecutions(
   params: ExecutionListParams,
   { signal }: { signal?: AbortSignal } = {},
 ): Promise<Page<Execution>> {
-  return api.get<Page<Execution>>('/api/tasks/executions/', {
-    params: executionQueryParams(params),
-    signal,
-  });
+  return api.get<Page<Execution>>(listPath(params), { params: executionQueryParams(params), signal });
 }
 
-/** A page of executions; the live client keeps its items current between fetches. */
+/** A page of executions (or of one's children); the live client keeps its items current. */
 export function getExecutionsQueryOptions(params: ExecutionListParams) {
   return queryOptions({
     queryKey: executionKeys.list(params),
@@ -41,6 +57,6 @@ export function getExecutionsQueryOptions(params: ExecutionListParams) {
   });
 }
 
-export function useExecutions(params: ExecutionListParams) {
-  return useQuery(getExecutionsQueryOptions(params));
+export function useExecutions(params: ExecutionListParams, { enabled = true }: { enabled?: boolean } = {}) {
+  return useQuery({ ...getExecutionsQueryOptions(params), enabled });
 }

@@ -1,45 +1,62 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { statusLabel } from '@/lib/executions/status';
 import { toast } from '@/lib/toast';
 import type { Execution } from '@/types/api';
 
 import { describeCancelError, useCancelExecution } from '../api/cancel-execution';
 
-/** Cancel with a confirmation; disabled when the execution cannot be cancelled (any more). */
+/**
+ * Cancel with a confirmation, on a running or queued execution only (a finished one has no
+ * button). Its "Cancelling..." toast is replaced by the outcome once the execution ends.
+ */
 export function CancelButton({ execution, small = false }: { execution: Execution; small?: boolean }) {
   const [confirming, setConfirming] = useState(false);
+  const [asked, setAsked] = useState(false);
   const cancel = useCancelExecution();
   const label = execution.title || execution.name;
+  const toastKey = `execution-${execution.id}`;
+
+  useEffect(() => {
+    if (!asked || execution.is_active) return;
+    const outcome =
+      execution.status === 'REVOKED' ? `${label} was cancelled` : `${label} ${statusLabel(execution.status).toLowerCase()} before the cancel`;
+    toast({ tone: execution.status === 'FAILURE' ? 'error' : 'info', title: outcome, href: `/tasks/${execution.id}`, key: toastKey });
+  }, [asked, execution.is_active, execution.status, execution.id, label, toastKey]);
+
+  if (!execution.is_active) return null;
 
   const confirm = () => {
     cancel.mutate(execution.id, {
       onSuccess: (result) => {
         setConfirming(false);
+        setAsked(true);
         toast({
           tone: 'info',
-          title: result.status === 'REVOKED' ? `Cancelled: ${label}` : `Cancelling: ${label}`,
+          title: result.status === 'REVOKED' ? `${label} was cancelled` : `Cancelling ${label}…`,
+          key: toastKey,
         });
       },
       onError: (error) => {
         setConfirming(false);
-        toast({ tone: 'error', title: `Could not cancel ${label}`, message: describeCancelError(error) });
+        toast({ tone: 'error', title: `Could not cancel ${label}`, message: describeCancelError(error), key: toastKey });
       },
     });
   };
 
-  const disabled = !execution.can_cancel || cancel.isPending;
+  const requested = Boolean(execution.cancel_requested);
   return (
     <>
       <button
         type="button"
         className={`button button-danger-outline${small ? ' button-small' : ''}`}
-        disabled={disabled}
+        disabled={!execution.can_cancel || cancel.isPending}
         aria-label={`Cancel ${label}`}
-        title={execution.can_cancel ? undefined : cancelUnavailableReason(execution)}
+        title={requested ? 'A cancel was already asked.' : undefined}
         onClick={() => setConfirming(true)}
       >
-        {execution.cancel_requested && execution.is_active ? 'Cancelling…' : 'Cancel'}
+        {requested ? 'Cancelling…' : 'Cancel'}
       </button>
       <ConfirmDialog
         open={confirming}
@@ -57,9 +74,4 @@ export function CancelButton({ execution, small = false }: { execution: Executio
       </ConfirmDialog>
     </>
   );
-}
-
-function cancelUnavailableReason(execution: Execution): string {
-  if (execution.cancel_requested && execution.is_active) return 'A cancel was already asked.';
-  return 'The task already finished.';
 }

@@ -1,54 +1,44 @@
 import { useNavigate } from 'react-router';
 
-import { ApiError } from '@/lib/api-client';
-import { useLaunchTemplate } from '@/lib/executions/launch-template';
 import { toast } from '@/lib/toast';
 import type { Execution } from '@/types/api';
 
-/** A failed execution can be launched again when it came from a template and we know its params. */
-function canRetry(execution: Execution): boolean {
-  return (
-    execution.status === 'FAILURE' &&
-    execution.template_id !== null &&
-    typeof execution.params === 'object' &&
-    execution.params !== null
-  );
-}
+import { canRetry, describeRetryError, useRetryExecution } from '../api/retry-execution';
 
-/** Relaunches the execution's template with the same params, then opens the new execution. */
+/**
+ * Sends a failed or cancelled execution's task again with the same arguments (a template
+ * launch with its params), then opens the new execution.
+ */
 export function RetryButton({ execution, small = false }: { execution: Execution; small?: boolean }) {
   const navigate = useNavigate();
-  const launch = useLaunchTemplate({
-    onSuccess: (created) => {
-      toast({ tone: 'info', title: `Relaunched: ${created.title || created.name}`, href: `/tasks/${created.id}` });
-      void navigate(`/tasks/${created.id}`);
-    },
-  });
-  if (!canRetry(execution) || execution.template_id === null) return null;
-  const templateId = execution.template_id;
+  const retry = useRetryExecution();
+  if (!canRetry(execution)) return null;
   const label = execution.title || execution.name;
+
+  const onClick = () =>
+    retry.mutate(execution.id, {
+      onSuccess: (created) => {
+        toast({
+          tone: 'info',
+          title: `Retrying ${label}`,
+          message: `As task #${created.id}, with the same arguments.`,
+          href: `/tasks/${created.id}`,
+          key: `execution-${created.id}`,
+        });
+        void navigate(`/tasks/${created.id}`);
+      },
+      onError: (error) => toast({ tone: 'error', title: `Could not retry ${label}`, message: describeRetryError(error) }),
+    });
 
   return (
     <button
       type="button"
       className={`button${small ? ' button-small' : ''}`}
-      disabled={launch.isPending}
+      disabled={retry.isPending}
       aria-label={`Retry ${label}`}
-      onClick={() =>
-        launch.mutate(
-          { templateId, params: execution.params ?? {} },
-          {
-            onError: (error) =>
-              toast({
-                tone: 'error',
-                title: `Could not retry ${label}`,
-                message: error instanceof ApiError ? (error.detail ?? error.message) : error.message,
-              }),
-          },
-        )
-      }
+      onClick={onClick}
     >
-      {launch.isPending ? 'Retrying…' : 'Retry'}
+      {retry.isPending ? 'Retrying…' : 'Retry'}
     </button>
   );
 }

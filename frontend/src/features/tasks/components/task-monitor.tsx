@@ -1,27 +1,49 @@
 // features/tasks/components/: the task monitor, an execution's page, and their table, filters and
 // buttons.
 
-import { useId } from 'react';
+import { useId, useState } from 'react';
 
 import { QueryPanel } from '@/components/ui/query-panel';
 
-import { executionsExportUrl } from '../api/export-executions';
-import { useExecutions } from '../api/get-executions';
-import { listParamsFor, PAGE_SIZE, useExecutionFilters } from '../hooks/use-execution-filters';
+import { executionFilterParams, useExecutions } from '../api/get-executions';
+import { useExecutionCounts } from '../api/get-execution-counts';
+import {
+  isFiltered,
+  listParamsFor,
+  PAGE_SIZES,
+  RUNNING_FIRST,
+  useExecutionFilters,
+} from '../hooks/use-execution-filters';
+import { useSelection } from '../hooks/use-selection';
 
+import { BulkActions } from './bulk-actions';
+import { BulkJob } from './bulk-job';
 import { ExecutionFilters } from './execution-filters';
 import { ExecutionsTable } from './executions-table';
+import { ExportMenu } from './export-menu';
+import { StatusTabs } from './status-tabs';
 
 type TaskMonitorProps = { user: { id: number; is_staff: boolean } };
 
-/** The page users live in: their executions (staff: optionally everyone's), updated live. */
+/**
+ * The page users live in: their executions (staff: optionally everyone's), updated live,
+ * with per-status counts, sortable columns, children folded under their parent, and bulk
+ * actions on the rows ticked or on everything matching.
+ */
 export function TaskMonitor({ user }: TaskMonitorProps) {
   const { filters, setFilters } = useExecutionFilters();
   const params = listParamsFor(filters, user);
   const executions = useExecutions(params);
+  // Each facet is counted without its own filter: the tabs count every status.
+  const counts = useExecutionCounts(params);
+  const filterParams = executionFilterParams(params);
+  const selection = useSelection(JSON.stringify(filterParams));
+  const [bulkJobId, setBulkJobId] = useState<number | null>(null);
   const toggleId = useId();
+  const listId = useId();
+  const pageSizeId = useId();
   const showUser = user.is_staff && filters.allUsers;
-  const filtered = Boolean(filters.status || filters.module || filters.search);
+  const heading = showUser ? 'All executions' : 'My executions';
 
   return (
     <>
@@ -40,21 +62,54 @@ export function TaskMonitor({ user }: TaskMonitorProps) {
               All users
             </label>
           )}
-          <a className="button" href={executionsExportUrl(params)} download>
-            Export CSV
-          </a>
+          <ExportMenu params={params} />
         </div>
       </div>
-      <ExecutionFilters filters={filters} onChange={setFilters} />
-      <section className="panel" aria-labelledby="executions-heading" aria-busy={executions.isFetching}>
+      <StatusTabs value={filters.status} counts={counts.data?.status} controls={listId} onChange={(status) => setFilters({ status })} />
+      <ExecutionFilters filters={filters} counts={counts.data} onChange={setFilters} />
+      {bulkJobId !== null && <BulkJob jobId={bulkJobId} onDismiss={() => setBulkJobId(null)} />}
+      <section id={listId} className="panel" aria-labelledby="executions-heading" aria-busy={executions.isFetching}>
         <div className="panel-header">
-          <h2 id="executions-heading">{showUser ? 'All executions' : 'My executions'}</h2>
-          {executions.data && (
-            <span className="muted" aria-live="polite">
-              {executions.data.count} {executions.data.count === 1 ? 'execution' : 'executions'}
-            </span>
-          )}
+          <h2 id="executions-heading">{heading}</h2>
+          <div className="panel-tools">
+            {executions.data && (
+              <span className="muted" aria-live="polite">
+                {executions.data.count} {executions.data.count === 1 ? 'execution' : 'executions'}
+              </span>
+            )}
+            <SortSelect ordering={filters.ordering} onChange={(ordering) => setFilters({ ordering })} />
+            {filters.ordering !== RUNNING_FIRST && (
+              <button type="button" className="button button-small" onClick={() => setFilters({ ordering: RUNNING_FIRST })}>
+                Running first
+              </button>
+            )}
+            <label htmlFor={pageSizeId} className="visually-hidden">
+              Rows per page
+            </label>
+            <select
+              id={pageSizeId}
+              className="page-size"
+              value={filters.pageSize}
+              onChange={(event) => setFilters({ pageSize: Number(event.target.value) })}
+            >
+              {PAGE_SIZES.map((size) => (
+                <option key={size} value={size}>
+                  {size} per page
+                </option>
+              ))}
+            </select>
+          </div>
         </div>
+        {executions.data && (
+          <BulkActions
+            selection={selection}
+            matching={executions.data.count}
+            pageCount={executions.data.results.length}
+            filter={filterParams}
+            isStaff={user.is_staff}
+            onLaunched={(job) => setBulkJobId(job.id)}
+          />
+        )}
         <QueryPanel
           query={executions}
           loading="Loading tasks…"
@@ -65,16 +120,18 @@ export function TaskMonitor({ user }: TaskMonitorProps) {
             </button>
           }
           isEmpty={(page) => page.results.length === 0}
-          empty={filtered ? 'No task matches these filters.' : 'No tasks yet. Launch one from Templates or Deploy.'}
+          empty={isFiltered(filters) ? 'No task matches these filters.' : 'No tasks yet. Launch one from Templates or Deploy.'}
         >
           {(page) => (
             <ExecutionsTable
               executions={page.results}
               showUser={showUser}
-              caption={showUser ? 'All executions' : 'My executions'}
+              caption={heading}
+              selection={selection}
+              sort={{ ordering: filters.ordering, onSort: (ordering) => setFilters({ ordering }) }}
               pagination={{
                 page: filters.page,
-                pageSize: PAGE_SIZE,
+                pageSize: filters.pageSize,
                 count: page.count,
                 onPageChange: (next) => setFilters({ page: next }),
                 label: 'Tasks pages',
@@ -84,5 +141,35 @@ export function TaskMonitor({ user }: TaskMonitorProps) {
         </QueryPanel>
       </section>
     </>
+  );
+}
+
+const SORT_CHOICES: [ordering: string, label: string][] = [
+  [RUNNING_FIRST, 'Running first'],
+  ['-created_at', 'Newest first'],
+  ['created_at', 'Oldest first'],
+  ['title', 'Title A–Z'],
+  ['status', 'Status'],
+  ['-progress', 'Most progress'],
+  ['-duration', 'Longest'],
+];
+
+/** The order on a phone, where the table's headings (which sort on a desktop) are hidden. */
+function SortSelect({ ordering, onChange }: { ordering: string; onChange: (ordering: string) => void }) {
+  const id = useId();
+  const choices = SORT_CHOICES.some(([value]) => value === ordering) ? SORT_CHOICES : [...SORT_CHOICES, [ordering, ordering] as [string, string]];
+  return (
+    <span className="phone-only">
+      <label htmlFor={id} className="visually-hidden">
+        Sort by
+      </label>
+      <select id={id} className="page-size" value={ordering} onChange={(event) => onChange(event.target.value)}>
+        {choices.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </span>
   );
 }

@@ -1,0 +1,81 @@
+"""Retry: send a finished FAILURE or REVOKED execution's task again, with the same arguments.
+
+The new execution belongs to the original's user (staff retrying someone's work retry it
+for them) and links back (`retry_of`); the original lists its `retries`. How the task is
+sent again depends on how it was launched:
+
+- a module that launches its task itself registers a retrier for the task name (deploy:
+  a new deployment with the same params, its validation and rate limit; edi refuses, its
+  uploads being deleted once read):
+
+      register_retrier("deploy.deploy_vm", retry_deployment)
+
+      def retry_deployment(*, execution, user) -> TaskExecution: ...
+
+- a template launch is launched again from its template with its params;
+- anything else is sent again with its args, kwargs and queue.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from task_manager.launchers import template_launch
+from task_manager.launching import execution_launch
+from task_manager.models import ExecutionStatus, TaskExecution
+from task_manager.writes import execution_touch
+
+S = ExecutionStatus
+RETRYABLE_STATUSES = frozenset({S.FAILURE, S.REVOKED})
+
+
+class RetryNotAllowed(Exception):
+    """Not a finished FAILURE or REVOKED execution, or one its module cannot re-run (409)."""
+
+
+class Retrier(Protocol):
+    def __call__(self, *, execution: TaskExecution, user: User) -> TaskExecution: ...
+
+
+_retriers: dict[str, Retrier] = {}
+
+
+def register_retrier(task_name: str, retrier: Retrier) -> None:
+    """Called from an AppConfig.ready(): executions of `task_name` retry through `retrier`,
+    which may raise RetryNotAllowed (with the reason) or DRF's ValidationError."""
+    _retriers[task_name] = retrier
+
+
+def execution_retry(*, execution: TaskExecution, by: User) -> TaskExecution:
+    """Launch `execution`'s task again; the new execution, `retry_of` the original."""
+    if execution.status not in RETRYABLE_STATUSES:
+        state = "still running" if execution.is_active else execution.status
+        raise RetryNotAllowed(
+            f"Execution {execution.pk} is {state}: only a FAILURE or REVOKED one is retried."
+        )
+    user = execution.user or by
+    with transaction.atomic():
+        retry = _launch_again(execution, user)
+        retry.retry_of = execution  # before the commit: its first event carries it
+        retry.save(update_fields=["retry_of"])
+        execution_touch(execution.pk)  # the original's detail lists it: a new ETag
+    return retry
+
+
+def _launch_again(original: TaskExecution, user: User) -> TaskExecution:
+    retrier = _retriers.get(original.task_name)
+    if retrier is not None:
+        return retrier(execution=original, user=user)
+    template = original.template
+    if template is not None and isinstance(original.params, dict):
+        if not template.enabled:
+            raise RetryNotAllowed(f"Its template {template.name!r} is disabled.")
+        return template_launch(template=template, user=user, params=original.params)
+    options = {"queue": original.queue} if original.queue else None
+    return execution_launch(
+        task=original.task_name, user=user, args=list(original.args or []),
+        kwargs=dict(original.kwargs or {}), title=original.title, options=options,
+    )  # fmt: skip
