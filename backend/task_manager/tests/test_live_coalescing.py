@@ -23,8 +23,10 @@ QUEUE = "calm"
 @pytest.fixture
 def calm_worker(tmp_path: Path) -> Iterator[LiveWorker]:
     """A worker of its own queue that holds a burst for 10 minutes."""
-    worker = LiveWorker(tmp_path / "worker.log", name="calm", queues=QUEUE,
-                        include="testing.tasks", TASKPULSE_PROGRESS_INTERVAL_MS="600000")  # fmt: skip
+    worker = LiveWorker(
+        tmp_path / "worker.log", name="calm", queues=QUEUE, include="testing.tasks",
+        TASKPULSE_PROGRESS_INTERVAL_MS="600000",
+    )  # fmt: skip
     yield worker
     worker.stop()
 
@@ -50,5 +52,6 @@ def test_a_calm_tasks_log_line_is_pushed_while_it_runs_not_an_interval_later(
     assert lines == ["step 1 started"]
     # It came while the task ran (the task's end would have written it too), with the step
     # and its message: the step at once, the log line a debounce later, 10 minutes early.
-    assert still.is_active and still.current_step == 1
+    assert still.is_active
+    assert still.current_step == 1
     assert TaskExecution.objects.get(pk=execution.pk).status == "REVOKED"
