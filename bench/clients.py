@@ -81,6 +81,16 @@ def taskpulse_message(message: dict[str, Any], tally: Tally, now: float) -> None
             tally.final(message["execution_id"], execution["result"])
 
 
+def taskpulse_log_message(message: dict[str, Any], tally: Tally, now: float) -> None:
+    """Log lines of subscribed executions (their text: "<index> <time>"), and their ends."""
+    kind = message.get("type")
+    if kind == "task.log":
+        for line in message["lines"]:
+            tally.progress(message["execution_id"], line["message"], now)
+    elif kind == "task.status" and not message["execution"]["is_active"]:
+        tally.final(message["execution_id"], message["execution"]["result"])
+
+
 def peer_message(message: dict[str, Any], tally: Tally, now: float) -> None:
     if message.get("complete"):
         tally.final(message.get("task_id", "task"), message.get("result"))

@@ -47,6 +47,9 @@ class Plan:
     poll_seconds: float = 8.0
     poll_concurrency: int = 16
     noop_count: int = 800
+    calm_deployments: int = 2
+    calm_steps: int = 30
+    calm_period: float = 0.3
 
     @classmethod
     def make(cls, quick: bool) -> Plan:
@@ -54,7 +57,7 @@ class Plan:
             return cls(quick=False, user_tiers=(100, 1000))
         return cls(quick=True, latency_updates=40, user_rounds=8, throughput_seconds=3.0,
                    throughput_runs=1, idle_max=1500, idle_step=500, poll_seconds=3.0,
-                   noop_count=300)  # fmt: skip
+                   noop_count=300, calm_steps=15)  # fmt: skip
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -210,6 +213,34 @@ class Bench:
         p50, p99 = out[f"ws_p50_ms_{tier}"], out[f"ws_p99_ms_{tier}"]
         print(f"  {system:4} {tier:>5} clients: p50 {p50} ms, p99 {p99} ms, "
               f"{tally.received}/{expected} updates", flush=True)  # fmt: skip
+
+    # --- (a) calm deployments' log lines --------------------------------------------------
+
+    async def calm_logs(self, session: Any) -> None:
+        """Deployments as someone watches them (a step and its log line every 0.3 s): the
+        latency of each line, from the worker's report to a subscribed client. TaskPulse
+        only: celery-progress has no log lines."""
+        from bench.clients import Audience, taskpulse_log_message
+
+        plan = self.plan
+        audience = Audience(session, taskpulse_log_message)
+        await audience.open(self.tp_targets(1), hello=True)
+        kwargs = {"count": plan.calm_steps, "period": plan.calm_period, "lead": 1.0}
+        for _ in range(plan.calm_deployments):  # they start after `lead`: subscribe first
+            pk = await asyncio.to_thread(self.launch_tp, "bench.tp_calm", **kwargs)
+            await audience.sockets[0].send_json({"action": "subscribe", "execution_id": pk})
+        await audience.wait_finals(plan.calm_deployments,
+                                   timeout=plan.calm_steps * plan.calm_period * 3 + 30)  # fmt: skip
+        await asyncio.sleep(0.3)
+        await audience.close()
+        tally, expected = audience.tally, plan.calm_deployments * plan.calm_steps
+        for q in (50, 99):
+            self.tp[f"log_p{q}_ms_calm"] = percentile(tally.latencies_ms, q)
+        self.tp["log_lines_calm"] = f"{tally.received}/{expected}"
+        self.count_finals("tp", audience, streams=plan.calm_deployments)
+        p50, p99 = self.tp["log_p50_ms_calm"], self.tp["log_p99_ms_calm"]
+        print(f"  tp   calm log lines: p50 {p50} ms, p99 {p99} ms, "
+              f"{tally.received}/{expected} lines", flush=True)  # fmt: skip
 
     # --- (a) many users ---------------------------------------------------------------
 
@@ -432,6 +463,8 @@ class Bench:
     # --- (e) tracking overhead --------------------------------------------------------
 
     async def tracking(self) -> None:
+        if "tp" in self.systems:
+            await asyncio.to_thread(self.count_statements)
         best: dict[str, float] = {}
         for _round in range(2):
             for name in ("celery.bench_noop", "bench.tp_noop", "celery.bench_cp_noop"):
@@ -445,6 +478,17 @@ class Bench:
         self.peer.update(noop_per_s_untracked=round(plain, 1),
                          noop_per_s_tracked=round(best["celery.bench_cp_noop"], 1),
                          tracked_ratio=round(best["celery.bench_cp_noop"] / plain, 3))  # fmt: skip
+
+    def count_statements(self) -> None:
+        """The SQL statements of one tracked no-op, sent and run in this process."""
+        from bench.tasks import tp_noop
+        from testing.statements import tracked_task_statements
+
+        counted = tracked_task_statements(tp_noop)
+        self.tp["statements_per_tracked_task"] = counted.total
+        self.notes.append(f"statements per tracked task: sent {counted.summary(counted.sent)}; "
+                          f"ran {counted.summary(counted.ran)}")  # fmt: skip
+        print(f"  {self.notes[-1]}", flush=True)
 
     def noop_rate(self, name: str, count: int) -> float:
         from celery.result import ResultSet
@@ -470,6 +514,7 @@ class Bench:
             steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
                 ("(a) latency, one user", lambda: self.latency(session)),
                 ("(a) latency, many users", lambda: self.many_users(session)),
+                ("(a) calm log lines", lambda: self.calm_logs(session)),
                 ("(b) throughput", lambda: self.throughput(session)),
                 ("(d) polling", self.polling),
                 ("(e) tracking overhead", self.tracking),

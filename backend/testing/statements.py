@@ -3,11 +3,26 @@ Django's CaptureQueriesContext (tests and `make bench` report the same figure)."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from celery import Task, signals, uuid
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)')
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def rows(statements: list[str]) -> list[str]:
+    """The statements that touch rows, without transaction control."""
+    return [sql for sql in statements if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)]
+
+
+def describe(sql: str) -> str:
+    """A statement's verb and table ("UPDATE task_manager_taskexecution"), or its first words."""
+    table = TABLE.search(sql)
+    return f"{sql.split()[0]} {table.group(1)}" if table else " ".join(sql.split()[:2])
 
 
 @dataclass(frozen=True)
@@ -19,7 +34,13 @@ class TaskStatements:
 
     @property
     def total(self) -> int:
-        return len(self.sent) + len(self.ran)
+        """Statements that read or write rows (not BEGIN, COMMIT or savepoints)."""
+        return len(rows(self.sent)) + len(rows(self.ran))
+
+    @staticmethod
+    def summary(statements: list[str]) -> str:
+        """Each statement's verb and table: "SELECT task_manager_taskexecution, BEGIN, ..."."""
+        return ", ".join(describe(sql) for sql in statements)
 
 
 def tracked_task_statements(task: Task) -> TaskStatements:

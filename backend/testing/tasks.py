@@ -32,3 +32,9 @@ def calm_step(self: Any, *, progress: ProgressReporter) -> None:
     while not execution_is_cancel_requested(progress.execution_id):
         time.sleep(0.05)
     raise TaskCancelled()
+
+
+@shared_task(bind=True, name="testing.tracked_noop")
+@track_task("testing.tracked_noop", module="testing")
+def tracked_noop(self: Any, *, progress: ProgressReporter) -> None:
+    """A tracked task that does nothing: what tracking alone costs."""

@@ -111,7 +111,7 @@ class ExecutionDetailSerializer(ExecutionSerializer):
     )
     flower = FlowerTaskSerializer(
         required=False,
-        help_text="Added by the detail view when Flower knows the task; absent otherwise.",
+        help_text="With ?include=flower, when Flower knows the task; absent otherwise.",
     )
 
     def to_representation(self, instance: TaskExecution) -> dict[str, Any]:
@@ -120,6 +120,13 @@ class ExecutionDetailSerializer(ExecutionSerializer):
         if request is not None and getattr(request.user, "is_staff", False):
             data["traceback"] = instance.traceback or None
         return data
+
+
+class DetailQuerySerializer(serializers.Serializer):
+    include = serializers.ChoiceField(
+        choices=["flower"], required=False, default="",
+        help_text="flower: add Flower's view of the task (a call to Flower; not for polling).",
+    )  # fmt: skip
 
 
 class LogQuerySerializer(serializers.Serializer):
