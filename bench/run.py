@@ -28,6 +28,7 @@ from config.env import VAR_DIR  # noqa: E402
 
 BENCH_VAR = VAR_DIR / "bench"
 FANOUT_WAIT = 30
+NOOP_SEND_SECONDS = 20
 
 
 @dataclass(frozen=True)
@@ -225,8 +226,11 @@ class Bench:
         plan = self.plan
         audience = Audience(session, taskpulse_log_message)
         await audience.open(self.tp_targets(1), hello=True)
-        kwargs = {"count": plan.calm_steps, "period": plan.calm_period, "lead": 1.0}
-        for _ in range(plan.calm_deployments):  # they start after `lead`: subscribe first
+        for index in range(plan.calm_deployments):
+            # Each starts after its `lead` (the client subscribes meanwhile), the next one
+            # a fraction of a period later: deployments are not phase-locked to each other.
+            lead = 1.0 + index * plan.calm_period / plan.calm_deployments
+            kwargs = {"count": plan.calm_steps, "period": plan.calm_period, "lead": lead}
             pk = await asyncio.to_thread(self.launch_tp, "bench.tp_calm", **kwargs)
             await audience.sockets[0].send_json({"action": "subscribe", "execution_id": pk})
         await audience.wait_finals(plan.calm_deployments,
@@ -491,14 +495,19 @@ class Bench:
         print(f"  {self.notes[-1]}", flush=True)
 
     def noop_rate(self, name: str, count: int) -> float:
+        """Tasks/s of `count` no-ops sent flat out and run (sending stops after
+        NOOP_SEND_SECONDS on a machine slow enough to need it: the run stays bounded)."""
         from celery.result import ResultSet
 
         from config.celery import app
 
         start = time.perf_counter()
-        results = ResultSet([app.send_task(name) for _ in range(count)])
-        results.join(timeout=300, interval=0.01)
-        return count / (time.perf_counter() - start)
+        deadline = start + NOOP_SEND_SECONDS
+        sent = []
+        while len(sent) < count and time.perf_counter() < deadline:
+            sent.append(app.send_task(name))
+        ResultSet(sent).join(timeout=300, interval=0.01)
+        return len(sent) / (time.perf_counter() - start)
 
     # --- all --------------------------------------------------------------------------
 

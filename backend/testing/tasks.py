@@ -24,14 +24,17 @@ def burn_cpu(seconds: float) -> int:
 
 @shared_task(bind=True, name="testing.calm_step")
 @track_task("testing.calm_step", module="testing", title="One step, then quiet")
-def calm_step(self: Any, *, progress: ProgressReporter) -> None:
+def calm_step(self: Any, seconds: float = 120, *, progress: ProgressReporter) -> None:
     """A step and its log line, then no report and no flush until a cancel is asked (read
-    from the database directly: check_cancelled() would write what is pending)."""
+    from the database directly: check_cancelled() would write what is pending), or
+    `seconds` passed."""
     progress.step(1, 2, "Step 1 of 2")
     progress.log("step 1 started")
-    while not execution_is_cancel_requested(progress.execution_id):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if execution_is_cancel_requested(progress.execution_id):
+            raise TaskCancelled()
         time.sleep(0.05)
-    raise TaskCancelled()
 
 
 @shared_task(bind=True, name="testing.tracked_noop")

@@ -281,7 +281,7 @@ TASKPULSE_PROGRESS_INTERVAL_MS = env.integer("TASKPULSE_PROGRESS_INTERVAL_MS", d
 # A report that follows a write within this many ms waits that long for the reports right
 # behind it (a step and its log line travel together); see task_manager.coalescing.
 TASKPULSE_PROGRESS_DEBOUNCE_MS = env.integer(
-    "TASKPULSE_PROGRESS_DEBOUNCE_MS", default=5, minimum=0, maximum=1000
+    "TASKPULSE_PROGRESS_DEBOUNCE_MS", default=3, minimum=0, maximum=1000
 )
 # Recovery (defaults; a template can override the PENDING thresholds).
 TASKPULSE_PENDING_REQUEUE_AFTER = env.integer("TASKPULSE_PENDING_REQUEUE_AFTER", default=120)

@@ -3,6 +3,7 @@ coalescing interval (a real worker whose interval is 10 minutes, the real web se
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from testing.live import LiveServer, LiveWorker
 from testing.ws import WsClient, is_final_status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-QUEUE = "calm"
+# A queue of this run's own: a message left by an interrupted run is never taken here.
+QUEUE = f"calm-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
