@@ -45,6 +45,7 @@ class Tally:
     received: int = 0
     first_at: float = 0.0
     last_at: float = 0.0
+    heard_at: float = 0.0  # the last message of any kind
     finals: dict[Any, int] = field(default_factory=dict)  # stream -> clients that saw its end
     reported: dict[Any, Any] = field(default_factory=dict)  # stream -> reports the task made
 
@@ -140,6 +141,7 @@ class Audience:
             if frame.type != aiohttp.WSMsgType.TEXT:
                 continue
             message = orjson.loads(frame.data)
+            self.tally.heard_at = now
             if tag is not None and isinstance(message, dict):
                 message.setdefault("task_id", tag)
             self.handler(message, self.tally, now)

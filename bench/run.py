@@ -29,6 +29,7 @@ from config.env import VAR_DIR  # noqa: E402
 BENCH_VAR = VAR_DIR / "bench"
 FANOUT_WAIT = 30
 NOOP_SEND_SECONDS = 20
+USERS_QUIET = 20  # seconds without a message after which a many-users run stops waiting
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,8 @@ class Bench:
                                 rounds=rounds, period=period)  # fmt: skip
         deadline = time.monotonic() + rounds * period * 3 + 120
         while time.monotonic() < deadline and len(audience.tally.finals) < users:
+            if audience.tally.received and time.time() - audience.tally.heard_at > USERS_QUIET:
+                break  # nothing for long: the missing ends are lost, not late
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)
         await audience.close()
