@@ -79,7 +79,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# TaskPulse vs celery-progress ({meta.get('mode', '')}, {meta.get('when', '')})",
         "",
-        f"{meta.get('machine', '')}; TaskPulse layer: {meta.get('layer', '')}",
+        f"{meta.get('machine', '')}; TaskPulse layer: {meta.get('layer', '')}; load average "
+        f"(1, 5, 15 min) at the start and the end: {meta.get('load_average', '-')}",
         "",
         "| metric | TaskPulse | celery-progress | TaskPulse vs peer |",
         "|---|---:|---:|---:|",

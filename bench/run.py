@@ -82,6 +82,7 @@ class Bench:
         self.peer: dict[str, Any] = {}
         self.finals = {"tp": [0, 0], "peer": [0, 0]}  # expected, seen
         self.notes: list[str] = []
+        self.load_at_start = os.getloadavg()  # 1, 5, 15 minutes
 
     # --- stack ------------------------------------------------------------------------
 
@@ -557,6 +558,8 @@ class Bench:
                 "mode": "QUICK" if self.plan.quick else "full",
                 "when": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+                # Other processes share the machine: its load says how far to trust absolutes.
+                "load_average": [round(x, 1) for x in (*self.load_at_start, *os.getloadavg())],
                 "layer": f"{layer['BACKEND'].rsplit('.', 1)[-1]} "
                 f"{layer['CONFIG'].get('serializer_format', 'msgpack')}",
                 "notes": self.notes,
