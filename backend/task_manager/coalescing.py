@@ -3,11 +3,12 @@
 - A report on an execution that has been quiet (no report for one interval) is written at
   once: the leading edge. A calm task's log line reaches its watchers as soon as a
   terminal would show it.
-- A report that follows a recent write waits `debounce` (a few ms) for company: a step
+- A report that follows a recent one waits `debounce` (a few ms) for company: a step
   message and the log line written right after it travel in one write.
-- Once QUICK_WRITES writes went out without a quiet interval between them, the burst is
-  held to one write per interval: the next write is one interval after the last one, and
-  it carries everything reported meanwhile (counters summed, the last state kept).
+- Writes spend tokens of a small bucket (QUICK_WRITES) that refills by one per interval.
+  A sustained burst empties it and is then held to one write per interval, each carrying
+  everything reported meanwhile (counters summed, the last state kept). A ticker whose
+  beats now and then slip past one interval earns one more write per slip, no more.
 
 The reporter owns the pending change and the flusher thread; this class only tells it
 when (`due`), from the reports and writes it is told about. Times are time.monotonic().
@@ -15,8 +16,8 @@ when (`due`), from the reports and writes it is told about. Times are time.monot
 
 from __future__ import annotations
 
-# A step, its message and its log line, told apart by a few ms: the first write goes at
-# once, the next two after a short debounce; a fourth within one interval is a burst.
+# A step, its message and its log line, a few ms apart: the first write goes at once, the
+# next two after a short debounce; more within one interval make a burst.
 QUICK_WRITES = 3
 
 
@@ -27,8 +28,8 @@ class Coalescing:
         self.interval = interval
         self.debounce = debounce
         self.last_report: float | None = None
-        self.last_write: float | None = None
-        self.quick_writes = 0  # writes since the execution was last quiet
+        self.tokens = float(QUICK_WRITES)
+        self._refilled: float | None = None
 
     def due(self, now: float) -> float:
         """When a report made at `now`, with nothing pending before it, is to be written."""
@@ -36,22 +37,22 @@ class Coalescing:
         self.last_report = now
         if self.interval <= 0:
             return now
-        if quiet:
-            self.quick_writes = 0
-            return now
-        if self.quick_writes < QUICK_WRITES:
-            return now + min(self.debounce, self.interval)
-        assert self.last_write is not None  # quick_writes > 0: something was written
-        return max(now, self.last_write + self.interval)
+        self._refill(now)
+        if self.tokens < 1:  # a burst: the write waits for its token
+            return now + (1 - self.tokens) * self.interval
+        return now if quiet else now + min(self.debounce, self.interval)
 
     def joined(self, now: float) -> None:
         """A report joined a write already due: it keeps the execution from being quiet."""
         self.last_report = now
 
     def wrote(self, now: float) -> None:
-        """Something was written at `now`."""
-        self.last_write = now
-        self.quick_writes += 1
+        """Something was written at `now` (a due write, or a flush the task asked for)."""
+        self._refill(now)
+        self.tokens = max(0.0, self.tokens - 1)
 
-    def in_burst(self) -> bool:
-        return self.quick_writes >= QUICK_WRITES
+    def _refill(self, now: float) -> None:
+        if self._refilled is not None and self.interval > 0:
+            earned = (now - self._refilled) / self.interval
+            self.tokens = min(float(QUICK_WRITES), self.tokens + earned)
+        self._refilled = now

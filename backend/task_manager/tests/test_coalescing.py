@@ -68,6 +68,15 @@ def test_a_sustained_burst_is_held_to_one_write_per_interval() -> None:
     assert writes[-1] == reports[-1]  # the last state is written
 
 
+def test_a_ticker_whose_beats_slip_past_the_interval_is_still_held() -> None:
+    # 20 reports/s whose sleeps overrun now and then (a loaded machine): 50 and 120 ms apart
+    # in turn. Each 120 ms gap is a quiet interval, but earns one write, not a new burst.
+    gaps = [0.05, 0.12] * 100
+    reports = [sum(gaps[:n]) for n in range(len(gaps))]
+    writes = writes_of(reports)
+    assert len(writes) <= QUICK_WRITES + reports[-1] / INTERVAL + 1
+
+
 def test_a_burst_that_pauses_for_an_interval_is_calm_again() -> None:
     burst = [n / 10_000 for n in range(1_000)]  # 0.1 s at 10,000 reports/s
     later = burst[-1] + 2 * INTERVAL
