@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from task_manager import events
@@ -128,14 +129,14 @@ def execution_end_returning(
     quote, sets, params = connection.ops.quote_name, [], []
 
     def value(name: str, raw: Any) -> Any:
-        return table.get_field(name).get_db_prep_save(raw, connection)
+        return _field(name).get_db_prep_save(raw, connection)
 
     for name, raw in {"status": status, **fields, "updated_at": timezone.now()}.items():
-        sets.append(f"{quote(table.get_field(name).column)} = %s")
+        sets.append(f"{quote(str(_field(name).column))} = %s")
         params.append(value(name, raw))
     startable = ", ".join(["%s"] * len(STARTABLE))
     for name, raw in (start or {}).items():
-        column = quote(table.get_field(name).column)
+        column = quote(str(_field(name).column))
         sets.append(f"{column} = CASE WHEN {quote('status')} IN ({startable}) THEN %s "
                     f"ELSE {column} END")  # fmt: skip
         params += [*STARTABLE, value(name, raw)]
@@ -153,6 +154,13 @@ def execution_end_returning(
     if execution is not None:
         announce(execution, execution.seq, [], status_changed=True)
     return execution
+
+
+def _field(name: str) -> Field[Any, Any]:
+    """A concrete field of TaskExecution (its column and its value's database form)."""
+    field = TaskExecution._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
 
 
 def execution_take_over(execution_id: int, *, previous: str, owner: str, worker: str) -> bool:

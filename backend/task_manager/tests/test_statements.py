@@ -21,8 +21,8 @@ def test_a_tracked_task_costs_an_insert_a_read_and_one_update_returning(
     settings.TASKPULSE_PROGRESS_INTERVAL_MS = 60_000  # the start is always written by the end
     counted = tracked_task_statements(tracked_noop)
 
-    sent, ran = counted.summary(counted.sent), counted.summary(counted.ran)
-    print(f"statements per tracked task: {counted.total} (sent: {sent}; ran: {ran})")
+    said = f"sent: {counted.summary(counted.sent)}; ran: {counted.summary(counted.ran)}"
+    print(f"statements per tracked task: {counted.total} ({said})")
     # Sent: the row, inserted on its own (no transaction around one statement).
     assert first_words(counted.sent) == ["INSERT"]
     # Ran: the start reads the row (a redelivered end, a cancel asked before the start, a
