@@ -45,6 +45,7 @@ class Tally:
     received: int = 0
     first_at: float = 0.0
     last_at: float = 0.0
+    heard_at: float = 0.0  # the last message of any kind
     finals: dict[Any, int] = field(default_factory=dict)  # stream -> clients that saw its end
     reported: dict[Any, Any] = field(default_factory=dict)  # stream -> reports the task made
 
@@ -79,6 +80,16 @@ def taskpulse_message(message: dict[str, Any], tally: Tally, now: float) -> None
             tally.progress(message["execution_id"], execution.get("message") or "", now)
         else:
             tally.final(message["execution_id"], execution["result"])
+
+
+def taskpulse_log_message(message: dict[str, Any], tally: Tally, now: float) -> None:
+    """Log lines of subscribed executions (their text: "<index> <time>"), and their ends."""
+    kind = message.get("type")
+    if kind == "task.log":
+        for line in message["lines"]:
+            tally.progress(message["execution_id"], line["message"], now)
+    elif kind == "task.status" and not message["execution"]["is_active"]:
+        tally.final(message["execution_id"], message["execution"]["result"])
 
 
 def peer_message(message: dict[str, Any], tally: Tally, now: float) -> None:
@@ -130,6 +141,7 @@ class Audience:
             if frame.type != aiohttp.WSMsgType.TEXT:
                 continue
             message = orjson.loads(frame.data)
+            self.tally.heard_at = now
             if tag is not None and isinstance(message, dict):
                 message.setdefault("task_id", tag)
             self.handler(message, self.tally, now)

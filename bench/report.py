@@ -22,6 +22,9 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("ws_p99_ms_100_users", "WS latency p99, 100 users x 1 (ms)", "low"),
     ("ws_p50_ms_1000_users", "WS latency p50, 1,000 users x 1 (ms)", "low"),
     ("ws_p99_ms_1000_users", "WS latency p99, 1,000 users x 1 (ms)", "low"),
+    ("log_p50_ms_calm", "log line p50, calm deployments (ms)", "low"),
+    ("log_p99_ms_calm", "log line p99, calm deployments (ms)", "low"),
+    ("log_lines_calm", "log lines received, calm deployments", None),
     ("ws_lost_updates_latency", "updates lost in the latency runs", None),
     ("updates_per_s", "updates/s reaching a client (every update pushed)", "high"),
     ("lost_updates", "updates lost at that rate", None),
@@ -41,6 +44,7 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("noop_per_s_untracked", "no-op tasks/s, untracked", None),
     ("noop_per_s_tracked", "no-op tasks/s, tracked", "high"),
     ("tracked_ratio", "tracked / untracked throughput", "high"),
+    ("statements_per_tracked_task", "SQL statements per tracked task", "low"),
 ]
 
 
@@ -75,7 +79,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# TaskPulse vs celery-progress ({meta.get('mode', '')}, {meta.get('when', '')})",
         "",
-        f"{meta.get('machine', '')}; TaskPulse layer: {meta.get('layer', '')}",
+        f"{meta.get('machine', '')}; TaskPulse layer: {meta.get('layer', '')}; load average "
+        f"(1, 5, 15 min) at the start and the end: {meta.get('load_average', '-')}",
         "",
         "| metric | TaskPulse | celery-progress | TaskPulse vs peer |",
         "|---|---:|---:|---:|",

@@ -28,25 +28,31 @@ from config.env import VAR_DIR  # noqa: E402
 
 BENCH_VAR = VAR_DIR / "bench"
 FANOUT_WAIT = 30
+NOOP_SEND_SECONDS = 10
+USERS_QUIET = 20  # seconds without a message after which a many-users run stops waiting
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How much of each measurement: QUICK=1 stays under 5 minutes on 2 cores."""
+    """How much of each measurement: QUICK=1 stays under 5 minutes on 2 cores, a full run
+    under 15 (both on an otherwise quiet machine)."""
 
     quick: bool
     latency_tiers: tuple[int, ...] = (1, 100, 1000)
     user_tiers: tuple[int, ...] = (100,)
     latency_updates: int = 80
     latency_period: float = 0.15  # slower than the 100 ms coalescing: every update is pushed
-    user_rounds: int = 20
+    user_rounds: int = 12
     throughput_seconds: float = 6.0
-    throughput_runs: int = 3
+    throughput_runs: int = 2
     idle_max: int = 5000
     idle_step: int = 1000
     poll_seconds: float = 8.0
     poll_concurrency: int = 16
     noop_count: int = 800
+    calm_deployments: int = 2
+    calm_steps: int = 30
+    calm_period: float = 0.3
 
     @classmethod
     def make(cls, quick: bool) -> Plan:
@@ -54,7 +60,7 @@ class Plan:
             return cls(quick=False, user_tiers=(100, 1000))
         return cls(quick=True, latency_updates=40, user_rounds=8, throughput_seconds=3.0,
                    throughput_runs=1, idle_max=1500, idle_step=500, poll_seconds=3.0,
-                   noop_count=300)  # fmt: skip
+                   noop_count=300, calm_steps=15)  # fmt: skip
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -76,6 +82,7 @@ class Bench:
         self.peer: dict[str, Any] = {}
         self.finals = {"tp": [0, 0], "peer": [0, 0]}  # expected, seen
         self.notes: list[str] = []
+        self.load_at_start = os.getloadavg()  # 1, 5, 15 minutes
 
     # --- stack ------------------------------------------------------------------------
 
@@ -211,6 +218,37 @@ class Bench:
         print(f"  {system:4} {tier:>5} clients: p50 {p50} ms, p99 {p99} ms, "
               f"{tally.received}/{expected} updates", flush=True)  # fmt: skip
 
+    # --- (a) calm deployments' log lines --------------------------------------------------
+
+    async def calm_logs(self, session: Any) -> None:
+        """Deployments as someone watches them (a step and its log line every 0.3 s): the
+        latency of each line, from the worker's report to a subscribed client. TaskPulse
+        only: celery-progress has no log lines."""
+        from bench.clients import Audience, taskpulse_log_message
+
+        plan = self.plan
+        audience = Audience(session, taskpulse_log_message)
+        await audience.open(self.tp_targets(1), hello=True)
+        for index in range(plan.calm_deployments):
+            # Each starts after its `lead` (the client subscribes meanwhile), the next one
+            # a fraction of a period later: deployments are not phase-locked to each other.
+            lead = 1.0 + index * plan.calm_period / plan.calm_deployments
+            kwargs = {"count": plan.calm_steps, "period": plan.calm_period, "lead": lead}
+            pk = await asyncio.to_thread(self.launch_tp, "bench.tp_calm", **kwargs)
+            await audience.sockets[0].send_json({"action": "subscribe", "execution_id": pk})
+        await audience.wait_finals(plan.calm_deployments,
+                                   timeout=plan.calm_steps * plan.calm_period * 3 + 30)  # fmt: skip
+        await asyncio.sleep(0.3)
+        await audience.close()
+        tally, expected = audience.tally, plan.calm_deployments * plan.calm_steps
+        for q in (50, 99):
+            self.tp[f"log_p{q}_ms_calm"] = percentile(tally.latencies_ms, q)
+        self.tp["log_lines_calm"] = f"{tally.received}/{expected}"
+        self.count_finals("tp", audience, streams=plan.calm_deployments)
+        p50, p99 = self.tp["log_p50_ms_calm"], self.tp["log_p99_ms_calm"]
+        print(f"  tp   calm log lines: p50 {p50} ms, p99 {p99} ms, "
+              f"{tally.received}/{expected} lines", flush=True)  # fmt: skip
+
     # --- (a) many users ---------------------------------------------------------------
 
     async def many_users(self, session: Any) -> None:
@@ -245,6 +283,8 @@ class Bench:
                                 rounds=rounds, period=period)  # fmt: skip
         deadline = time.monotonic() + rounds * period * 3 + 120
         while time.monotonic() < deadline and len(audience.tally.finals) < users:
+            if audience.tally.received and time.time() - audience.tally.heard_at > USERS_QUIET:
+                break  # nothing for long: the missing ends are lost, not late
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)
         await audience.close()
@@ -432,6 +472,8 @@ class Bench:
     # --- (e) tracking overhead --------------------------------------------------------
 
     async def tracking(self) -> None:
+        if "tp" in self.systems:
+            await asyncio.to_thread(self.count_statements)
         best: dict[str, float] = {}
         for _round in range(2):
             for name in ("celery.bench_noop", "bench.tp_noop", "celery.bench_cp_noop"):
@@ -446,15 +488,31 @@ class Bench:
                          noop_per_s_tracked=round(best["celery.bench_cp_noop"], 1),
                          tracked_ratio=round(best["celery.bench_cp_noop"] / plain, 3))  # fmt: skip
 
+    def count_statements(self) -> None:
+        """The SQL statements of one tracked no-op, sent and run in this process."""
+        from bench.tasks import tp_noop
+        from testing.statements import tracked_task_statements
+
+        counted = tracked_task_statements(tp_noop)
+        self.tp["statements_per_tracked_task"] = counted.total
+        self.notes.append(f"statements per tracked task: sent {counted.summary(counted.sent)}; "
+                          f"ran {counted.summary(counted.ran)}")  # fmt: skip
+        print(f"  {self.notes[-1]}", flush=True)
+
     def noop_rate(self, name: str, count: int) -> float:
+        """Tasks/s of `count` no-ops sent flat out and run (sending stops after
+        NOOP_SEND_SECONDS on a machine slow enough to need it: the run stays bounded)."""
         from celery.result import ResultSet
 
         from config.celery import app
 
         start = time.perf_counter()
-        results = ResultSet([app.send_task(name) for _ in range(count)])
-        results.join(timeout=300, interval=0.01)
-        return count / (time.perf_counter() - start)
+        deadline = start + NOOP_SEND_SECONDS
+        sent = []
+        while len(sent) < count and time.perf_counter() < deadline:
+            sent.append(app.send_task(name))
+        ResultSet(sent).join(timeout=300, interval=0.01)
+        return len(sent) / (time.perf_counter() - start)
 
     # --- all --------------------------------------------------------------------------
 
@@ -470,6 +528,7 @@ class Bench:
             steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
                 ("(a) latency, one user", lambda: self.latency(session)),
                 ("(a) latency, many users", lambda: self.many_users(session)),
+                ("(a) calm log lines", lambda: self.calm_logs(session)),
                 ("(b) throughput", lambda: self.throughput(session)),
                 ("(d) polling", self.polling),
                 ("(e) tracking overhead", self.tracking),
@@ -499,6 +558,8 @@ class Bench:
                 "mode": "QUICK" if self.plan.quick else "full",
                 "when": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+                # Other processes share the machine: its load says how far to trust absolutes.
+                "load_average": [round(x, 1) for x in (*self.load_at_start, *os.getloadavg())],
                 "layer": f"{layer['BACKEND'].rsplit('.', 1)[-1]} "
                 f"{layer['CONFIG'].get('serializer_format', 'msgpack')}",
                 "notes": self.notes,

@@ -85,6 +85,24 @@ def tp_stream(
     return pace(report, count, period, duration)
 
 
+@shared_task(bind=True, name="bench.tp_calm")
+@track_task("bench.calm", module="bench", title="bench calm deployment")
+def tp_calm(
+    self: Task, count: int = 20, period: float = 0.3, lead: float = 1.0, *,
+    progress: ProgressReporter,
+) -> int:  # fmt: skip
+    """A deployment as someone watches it: every `period`, a step and its log line (the
+    line's text is its index and time, as the other reports'), after `lead` seconds in which
+    the watcher subscribes."""
+    time.sleep(lead)
+
+    def report(index: int, total: int, text: str) -> None:
+        progress.step(index, total, f"Step {index} of {total}")
+        progress.log(text)
+
+    return pace(report, count, period, 0.0)
+
+
 @shared_task(bind=True, name="bench.tp_noop")
 @track_task("bench.noop", module="bench")
 def tp_noop(self: Task, *, progress: ProgressReporter) -> None:

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
+from config.sqlite_wal import PRAGMAS as WAL_PRAGMAS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("TASKPULSE_VAR_DIR", REPO_DIR / "var"))
@@ -176,7 +178,8 @@ def sqlite_database(path: Path) -> dict[str, Any]:
             # timeout instead of failing with "database is locked" on lock upgrade.
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Checkpoints run in the background (config.sqlite_wal), not inside a COMMIT.
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; {WAL_PRAGMAS}",
         },
         "TEST": {"NAME": str(path.with_name(f"test_{path.name}"))},
     }

@@ -6,7 +6,12 @@ class TaskManagerConfig(AppConfig):
     verbose_name = "Task manager"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from config.sqlite_wal import checkpoint_in_background
         from task_manager import signals  # noqa: F401 - connects the Celery signal receivers
+
+        connection_created.connect(checkpoint_in_background)
         from task_manager.hooks import on_execution_finished
         from task_manager.launching import execution_pass_turn
 

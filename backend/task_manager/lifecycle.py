@@ -10,6 +10,8 @@ execution (task_manager.held_starts) is taken and saved with the first of them.
 from __future__ import annotations
 
 import functools
+from contextlib import nullcontext
+from datetime import datetime
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
@@ -21,6 +23,7 @@ from task_manager.held_starts import Start, held_starts, start_fields, start_loc
 from task_manager.models import ExecutionStatus, TaskExecution
 from task_manager.notifications import notify_finished
 from task_manager.rules import (
+    MESSAGE_MAX,
     Applied,
     Change,
     ChildrenOutcome,
@@ -30,6 +33,7 @@ from task_manager.rules import (
 )
 from task_manager.writes import (
     announce_created,
+    execution_end_returning,
     execution_lock,
     execution_lock_by_task_id,
     execution_set_status,
@@ -72,10 +76,13 @@ def execution_register_published(
     A child (fan-out) belongs to its parent's user.
     """
     owner = {"user_id": user_id} if parent is None else {"user": parent.user, "parent": parent}
+    # Inside the caller's transaction, a savepoint keeps a duplicate from breaking it;
+    # outside one, the INSERT is its own transaction (one statement, no BEGIN and COMMIT).
+    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
     try:
         # Insert first: a new task (a plain .delay()) is the common case here; the messages of
         # rows made beforehand carry launching.REGISTERED_HEADER and do not come here (signals).
-        with transaction.atomic():
+        with guard:
             execution = TaskExecution.objects.create(
                 task_id=task_id, task_name=task_name, name=name or task_name,
                 module=module or task_name.split(".", 1)[0], title=title or "",
@@ -127,10 +134,19 @@ def execution_finish(
     traceback: str = "",
     message: str | None = None,
 ) -> None:
-    """End an execution (SUCCESS, FAILURE or REVOKED), notify, and advance its parent."""
+    """End an execution (SUCCESS, FAILURE or REVOKED), notify, and advance its parent.
+
+    A running execution that waits for no children ends in one UPDATE ... RETURNING (the
+    end of nearly every task: one statement); any other reads its locked row first.
+    """
     with transaction.atomic():
-        execution = execution_lock_by_task_id(task_id)
         start = held_starts.take(task_id)
+        ended = _end_at_once(task_id, status, result=result, error=error, traceback=traceback,
+                             message=message, start=start)  # fmt: skip
+        if ended is not None:
+            _finished(ended, status)
+            return
+        execution = execution_lock_by_task_id(task_id)
         if execution is None or execution.is_finished:
             return
         if status == S.SUCCESS and waiting_for_children(execution):
@@ -139,6 +155,36 @@ def execution_finish(
             return
         finish_locked(execution, status, result=result, error=error, traceback=traceback,
                       message=message, start=start)  # fmt: skip
+
+
+def _end_at_once(
+    task_id: str, status: str, *, result: Any, error: str, traceback: str,
+    message: str | None, start: Start | None,
+) -> TaskExecution | None:  # fmt: skip
+    """finish_locked's fields, written by one UPDATE ... RETURNING (None: no row matched)."""
+    now = timezone.now()
+    fields = _end_fields(status, now, result=result, error=error, traceback=traceback)
+    fields["message"] = (message or finish_message(status, error))[:MESSAGE_MAX]
+    started_at = None if status == S.REVOKED else now
+    start_values: dict[str, Any] = {}
+    if start is not None:
+        start_values = {"worker": start.worker, "attempt": start.attempt, "owner": start.owner}
+        started_at = start.started_at  # a row that may not start keeps its own, or has one
+    return execution_end_returning(task_id, status, fields, start=start_values,
+                                   started_at=started_at)  # fmt: skip
+
+
+def _end_fields(
+    status: str, now: datetime, *, result: Any, error: str, traceback: str
+) -> dict[str, Any]:
+    """What an end sets besides its status, message and start."""
+    fields: dict[str, Any] = {"finished_at": now, "error": error[:10_000],
+                              "traceback": traceback[:50_000]}  # fmt: skip
+    if result is not None:
+        fields["result"] = result
+    if status == S.SUCCESS:
+        fields["progress"] = 100.0
+    return fields
 
 
 def finish_locked(
@@ -152,22 +198,26 @@ def finish_locked(
     start: Start | None = None,
 ) -> None:
     """End a locked execution; a start not written yet is saved with the end, in its seq."""
-    fields: dict[str, Any] = {"finished_at": timezone.now(), "error": error[:10_000],
-                              "traceback": traceback[:50_000]}  # fmt: skip
+    fields = _end_fields(status, timezone.now(), result=result, error=error, traceback=traceback)
     fields.update(start_fields(execution, start))
-    if result is not None:
-        fields["result"] = result
-    if status == S.SUCCESS:
-        fields["progress"] = 100.0
     if execution.started_at is None and status != S.REVOKED:
         fields.setdefault("started_at", fields["finished_at"])
-    if execution.steps:
-        fields["steps"] = steps.finished(execution.steps, execution.current_step,
-                                         fields["finished_at"])  # fmt: skip
     if message is None:
         message = finish_message(status, error)
     if execution_set_status(execution, status, message=message, **fields):
-        hooks.execution_finished(execution)
+        _finished(execution, status)
+    else:
+        _notify_and_advance(execution, status)
+
+
+def _finished(execution: TaskExecution, status: str) -> None:
+    """An execution has just ended (in this transaction): the apps' hooks, its owner's
+    notification, its parent's count."""
+    hooks.execution_finished(execution)
+    _notify_and_advance(execution, status)
+
+
+def _notify_and_advance(execution: TaskExecution, status: str) -> None:
     notify_finished(execution)
     if execution.parent_id is not None:
         _advance_parent(execution.parent_id, status=status)

@@ -5,8 +5,10 @@ execution is created, or `progress.plan([...])`) or names a step by the message 
 it with (`progress.step(3, 8, "Powering on VM...")`). The row keeps one entry per step,
 `{"name", "started_at", "finished_at"}` (ISO times): a step starts when a report moves
 `current_step` to it (at the time the task made the call), and the step before it finishes
-then; the current step finishes with the execution. Each step's status is derived from the
-execution's `current_step` and status when answered (`steps_data`).
+then. The current step finishes with the execution: that time is the execution's own
+`finished_at`, read when answered (an end is one UPDATE that does not rewrite the steps).
+Each step's status is derived from the execution's `current_step` and status when answered
+(`steps_data`).
 
 Pure functions: the write path (task_manager.writes, task_manager.lifecycle) applies them to
 rows it holds locked.
@@ -67,16 +69,6 @@ def marked(steps: Sequence[dict[str, Any]], marks: Iterable[Mark]) -> list[dict[
     return result
 
 
-def finished(steps: Sequence[dict[str, Any]], current: int, at: datetime) -> list[dict[str, Any]]:
-    """The steps once the execution ended: the current one finishes with it."""
-    result = [dict(entry) for entry in steps]
-    if 1 <= current <= len(result):
-        entry = result[current - 1]
-        if entry["started_at"] and not entry["finished_at"]:
-            entry["finished_at"] = at.isoformat()
-    return result
-
-
 def step_status(execution: TaskExecution, number: int) -> str:
     """pending, running, done, failed, cancelled or skipped."""
     current, status = execution.current_step, execution.status
@@ -95,14 +87,19 @@ def steps_data(execution: TaskExecution) -> list[dict[str, Any]]:
     """`steps` of the execution detail: one per step, named, with its status and times."""
     stored = execution.steps if isinstance(execution.steps, list) else []
     count = min(MAX_STEPS, max(execution.total_steps, len(stored)))
+    # The current step of an ended execution ended with it.
+    ended = execution.finished_at.isoformat() if execution.finished_at else None
     rows = []
     for number in range(1, count + 1):
         entry = stored[number - 1] if number <= len(stored) else {}
+        finished_at = entry.get("finished_at")
+        if finished_at is None and entry.get("started_at") and number == execution.current_step:
+            finished_at = ended
         rows.append({
             "index": number,
             "name": entry.get("name") or f"Step {number}",
             "status": step_status(execution, number),
             "started_at": entry.get("started_at"),
-            "finished_at": entry.get("finished_at"),
+            "finished_at": finished_at,
         })  # fmt: skip
     return rows

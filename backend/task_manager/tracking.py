@@ -10,7 +10,9 @@
         progress.advance(processed=1, message="file 3 imported")
         progress.check_cancelled()
 
-Reports are coalesced: at most one database write and one push per execution per
+Reports are coalesced adaptively (task_manager.coalescing): a report after a quiet spell is
+written and pushed at once, reports a few ms apart (TASKPULSE_PROGRESS_DEBOUNCE_MS) travel
+together, and only a sustained burst is held to one database write and one push per
 TASKPULSE_PROGRESS_INTERVAL_MS, counters summed and the last value of everything else kept;
 a background flusher delivers the last state even when the task then goes quiet for long.
 
@@ -42,6 +44,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from task_manager import selectors
+from task_manager.coalescing import Coalescing
 from task_manager.connections import (
     TRANSIENT_DATABASE_ERRORS,
     drop_broken_connection,
@@ -93,16 +96,27 @@ class TaskCancelled(Exception):
 class ProgressReporter:
     """What a tracked task reports through; passed to the task as `progress`."""
 
-    def __init__(self, execution_id: int, *, interval: float | None = None) -> None:
+    def __init__(
+        self, execution_id: int, *, interval: float | None = None, debounce: float | None = None
+    ) -> None:
         self.execution_id = execution_id
-        self.interval = (
-            settings.TASKPULSE_PROGRESS_INTERVAL_MS / 1000 if interval is None else interval
+        self._coalescing = Coalescing(
+            settings.TASKPULSE_PROGRESS_INTERVAL_MS / 1000 if interval is None else interval,
+            settings.TASKPULSE_PROGRESS_DEBOUNCE_MS / 1000 if debounce is None else debounce,
         )
         self._lock = threading.RLock()
         self._pending = Change()
-        self._last_flush = 0.0
-        self._scheduled = False
+        self._scheduled: float | None = None  # when the pending change is due
         self._cancelled = False
+
+    @property
+    def interval(self) -> float:
+        """Seconds: a sustained burst of reports is written once per interval (0: every one)."""
+        return self._coalescing.interval
+
+    @interval.setter
+    def interval(self, seconds: float) -> None:
+        self._coalescing.interval = seconds
 
     # -- what task authors call --
 
@@ -152,23 +166,31 @@ class ProgressReporter:
             raise TaskCancelled()
         with self._lock:
             self._pending.merge(change)
-            wait = self._last_flush + self.interval - time.monotonic()
-            if wait <= 0:
+            now = time.monotonic()
+            if self._scheduled is not None:
+                self._coalescing.joined(now)  # it goes with the write already due
+            elif (due := self._coalescing.due(now)) <= now:
                 self.flush()
-            elif not self._scheduled:
-                self._scheduled = True
-                flusher.schedule(self.flush, time.monotonic() + wait)
+            else:
+                self._scheduled = due
+                flusher.schedule(functools.partial(self._flush_due, due), due)
         if self._cancelled:
             raise TaskCancelled()
+
+    def _flush_due(self, due: float) -> None:
+        """The flusher thread: write the change due then, unless it went out already."""
+        with self._lock:
+            if self._scheduled == due:
+                self.flush()
 
     def flush(self) -> None:
         """Write what is pending now (the task thread or the flusher thread)."""
         with self._lock:
-            self._scheduled = False
+            self._scheduled = None
             change, self._pending = self._pending, Change()
             if change.is_empty():
                 return  # nothing written: the next report may go out at once
-            self._last_flush = time.monotonic()
+            self._coalescing.wrote(time.monotonic())
             applied = execution_apply(self.execution_id, change)
             self._cancelled = self._cancelled or applied.cancel_requested
 

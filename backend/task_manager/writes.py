@@ -14,13 +14,23 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from task_manager import events, steps
-from task_manager.models import LogLevel, TaskExecution, TaskLogLine
+from task_manager.models import (
+    FINISHED_STATUSES,
+    ExecutionStatus,
+    LogLevel,
+    TaskExecution,
+    TaskLogLine,
+)
 from task_manager.payloads import log_event, progress_event, status_event
 from task_manager.rules import MESSAGE_MAX, Change, apply_change, can_transition
+
+# The statuses from which an execution may still move to STARTED (a start written late).
+STARTABLE = sorted(s for s in ExecutionStatus.values if can_transition(s, ExecutionStatus.STARTED))
 
 
 def execution_lock(execution_id: int) -> TaskExecution:
@@ -127,6 +137,57 @@ def execution_touch(execution_id: int) -> None:
     seq = next_seq(execution)
     execution.save(update_fields=["seq", "updated_at"])
     announce(execution, seq, [], status_changed=True)
+
+
+def execution_end_returning(
+    task_id: str, status: str, fields: dict[str, Any], *,
+    start: dict[str, Any] | None = None, started_at: datetime | None = None,
+) -> TaskExecution | None:  # fmt: skip
+    """End a task's running execution in one UPDATE ... RETURNING: `status` and `fields`,
+    with one seq; the start's fields (worker, owner, attempt) too when the row may still
+    move to STARTED; started_at kept, else `started_at`. Announced after the commit.
+
+    None, with nothing written, when no row matched: an unknown task, an execution that
+    has ended already, or one that waits for its children (the caller locks and decides).
+    On PostgreSQL the UPDATE holds the row until the transaction ends, like
+    execution_lock; on SQLite the transaction's IMMEDIATE lock does.
+    """
+    table = TaskExecution._meta
+    quote, sets, params = connection.ops.quote_name, [], []
+
+    def value(name: str, raw: Any) -> Any:
+        return _field(name).get_db_prep_save(raw, connection)
+
+    for name, raw in {"status": status, **fields, "updated_at": timezone.now()}.items():
+        sets.append(f"{quote(str(_field(name).column))} = %s")
+        params.append(value(name, raw))
+    startable = ", ".join(["%s"] * len(STARTABLE))
+    for name, raw in (start or {}).items():
+        column = quote(str(_field(name).column))
+        sets.append(f"{column} = CASE WHEN {quote('status')} IN ({startable}) THEN %s "
+                    f"ELSE {column} END")  # fmt: skip
+        params += [*STARTABLE, value(name, raw)]
+    sets.append(f"{quote('started_at')} = COALESCE({quote('started_at')}, %s)")
+    params.append(value("started_at", started_at))
+    finished = ", ".join(["%s"] * len(FINISHED_STATUSES))
+    # Only the model's own table and column names go into the text; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(table.db_table)} SET {', '.join(sets)}, {quote('seq')} = {quote('seq')} + 1"  # noqa: S608
+        f" WHERE {quote('task_id')} = %s AND {quote('status')} NOT IN ({finished})"
+        f" AND {quote('waits_for_children')} = %s RETURNING *"
+    )
+    params += [task_id, *sorted(FINISHED_STATUSES), value("waits_for_children", False)]
+    execution = next(iter(TaskExecution.objects.raw(sql, params)), None)
+    if execution is not None:
+        announce(execution, execution.seq, [], status_changed=True)
+    return execution
+
+
+def _field(name: str) -> Field[Any, Any]:
+    """A concrete field of TaskExecution (its column and its value's database form)."""
+    field = TaskExecution._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
 
 
 def execution_take_over(execution_id: int, *, previous: str, owner: str, worker: str) -> bool:

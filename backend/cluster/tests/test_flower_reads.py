@@ -230,8 +230,10 @@ def test_execution_detail_adds_what_flower_knows(
     execution = make_execution(user=user)
     server = flower({f"/flower/api/task/info/{execution.task_id}": Reply(body=TASK_INFO)})
 
-    body = api.get(f"/api/tasks/executions/{execution.pk}/").json()
+    plain = api.get(f"/api/tasks/executions/{execution.pk}/").json()
+    body = api.get(f"/api/tasks/executions/{execution.pk}/", {"include": "flower"}).json()
 
+    assert "flower" not in plain  # a poll never waits on Flower: it asks only on demand
     assert body["flower"] == {
         "state": "SUCCESS",
         "received": "2023-11-14T22:13:20.500000+00:00",
@@ -249,7 +251,7 @@ def test_a_304_never_asks_flower(flower: StartFlower, api: APIClient, user: User
     server = flower({path: Reply(body=TASK_INFO)})
     url = f"/api/tasks/executions/{execution.pk}/"
 
-    etag = api.get(url)["ETag"]
+    etag = api.get(url, {"include": "flower"})["ETag"]
     FlowerService.from_settings().forget()
     cache_delete(FlowerService.from_settings().key(f"task:{execution.task_id}"))
     not_modified = api.get(url, headers={"If-None-Match": etag})
@@ -270,8 +272,17 @@ def test_detail_without_flower_has_no_flower_key(
     flower({f"/flower/api/task/info/{execution.task_id}": answer})
 
     started = time.monotonic()
-    response = api.get(f"/api/tasks/executions/{execution.pk}/")
+    response = api.get(f"/api/tasks/executions/{execution.pk}/", {"include": "flower"})
 
     assert response.status_code == 200
     assert "flower" not in response.json()
     assert time.monotonic() - started < settings.FLOWER_TIMEOUT + 0.5
+
+
+def test_detail_include_other_than_flower_is_a_400(api: APIClient, user: User) -> None:
+    execution = make_execution(user=user)
+
+    response = api.get(f"/api/tasks/executions/{execution.pk}/", {"include": "everything"})
+
+    assert response.status_code == 400
+    assert "include" in response.json()["errors"]

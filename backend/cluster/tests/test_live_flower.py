@@ -156,7 +156,7 @@ def test_execution_detail_shows_flowers_view_of_the_task(
     url = f"/api/tasks/executions/{execution.pk}/"
 
     def enriched() -> dict[str, Any] | None:
-        body = staff_api.get(url).json()
+        body = staff_api.get(url, {"include": "flower"}).json()
         flower_view = body.get("flower")
         return body if flower_view and flower_view["state"] == "SUCCESS" else None
 

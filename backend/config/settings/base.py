@@ -276,8 +276,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # --- TaskPulse ------------------------------------------------------------------------------
 # Cancel: how long a running task gets to honour a cancel before staff may terminate it.
 TASKPULSE_CANCEL_GRACE_SECONDS = env.integer("TASKPULSE_CANCEL_GRACE_SECONDS", default=30)
-# Progress reports are written and pushed at most once per interval per execution.
+# A sustained burst of progress reports is written and pushed once per interval per execution.
 TASKPULSE_PROGRESS_INTERVAL_MS = env.integer("TASKPULSE_PROGRESS_INTERVAL_MS", default=100)
+# A report that follows a write within this many ms waits that long for the reports right
+# behind it (a step and its log line travel together); see task_manager.coalescing.
+TASKPULSE_PROGRESS_DEBOUNCE_MS = env.integer(
+    "TASKPULSE_PROGRESS_DEBOUNCE_MS", default=3, minimum=0, maximum=1000
+)
 # Recovery (defaults; a template can override the PENDING thresholds).
 TASKPULSE_PENDING_REQUEUE_AFTER = env.integer("TASKPULSE_PENDING_REQUEUE_AFTER", default=120)
 TASKPULSE_PENDING_TIMEOUT = env.integer("TASKPULSE_PENDING_TIMEOUT", default=3600)

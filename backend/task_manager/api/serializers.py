@@ -142,13 +142,20 @@ class ExecutionDetailSerializer(ExecutionSerializer):
     )
     flower = FlowerTaskSerializer(
         required=False,
-        help_text="Added by the detail view when Flower knows the task; absent otherwise.",
+        help_text="With ?include=flower, when Flower knows the task; absent otherwise.",
     )
 
     def to_representation(self, instance: TaskExecution) -> dict[str, Any]:
         request = self.context.get("request")
         staff = request is not None and bool(getattr(request.user, "is_staff", False))
         return payloads.execution_detail_data(instance, staff=staff)
+
+
+class DetailQuerySerializer(serializers.Serializer):
+    include = serializers.ChoiceField(
+        choices=["flower"], required=False, default="",
+        help_text="flower: add Flower's view of the task (a call to Flower; not for polling).",
+    )  # fmt: skip
 
 
 class LogQuerySerializer(serializers.Serializer):

@@ -179,7 +179,10 @@ class ExecutionBulkView(VisibleExecutionsView):
 
 
 @extend_schema_view(
-    get=extend_schema(responses={200: s.ExecutionDetailSerializer, 304: OpenApiResponse()})
+    get=extend_schema(
+        parameters=[s.DetailQuerySerializer],
+        responses={200: s.ExecutionDetailSerializer, 304: OpenApiResponse()},
+    )
 )
 class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
     """GET executions/{id}/ with an ETag from `seq`; If-None-Match answers 304 cheaply.
@@ -200,10 +203,12 @@ class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
             etag = execution_etag(kwargs["pk"], seq)
             if etag_matches(if_none_match, etag):
                 return with_cache_headers(Response(status=status.HTTP_304_NOT_MODIFIED), etag)
+        query = validated(s.DetailQuerySerializer, request.query_params)
         execution = self.get_object()
         data = self.get_serializer(execution).data
-        # Bounded by FLOWER_TIMEOUT and cached; not in execution_data (the WebSocket shape).
-        flower = execution_flower_view(task_id=execution.task_id)
+        # On demand only: a cache or Flower round trip (bounded by FLOWER_TIMEOUT) would be
+        # most of a poll's cost. Not in execution_data (the WebSocket shape).
+        flower = execution_flower_view(task_id=execution.task_id) if query["include"] else None
         if flower is not None:
             data["flower"] = flower
         return with_cache_headers(Response(data), execution_etag(execution.pk, execution.seq))

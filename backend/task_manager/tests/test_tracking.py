@@ -35,7 +35,8 @@ def test_a_burst_of_reports_is_one_write_with_the_last_state(
     user: User, django_assert_num_queries
 ) -> None:
     execution = running_execution(user)
-    reporter = ProgressReporter(execution.pk, interval=60)
+    # A debounce as long as the interval: no background write can come in between.
+    reporter = ProgressReporter(execution.pk, interval=60, debounce=60)
     reporter.step(1, 10, "first")  # the first report is written at once
 
     with django_assert_num_queries(0):
