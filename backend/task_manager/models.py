@@ -208,3 +208,45 @@ class TaskNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class RollupPeriod(models.TextChoices):
+    MINUTE = "m"
+    HOUR = "h"
+    TOTAL = "t"  # since ever (`start` is the epoch): what /metrics counts
+
+
+class ExecutionRollup(models.Model):
+    """Finished executions of one task, queue and worker in one period starting at `start`
+    (task_manager.rollups): a minute, an hour, or all time.
+
+    Written at each end, after its commit; read by the metrics endpoint and /metrics, so
+    that neither scans the executions. Histograms count per bound of rollups.BOUNDS (not
+    cumulative; the last count is past the last bound).
+    """
+
+    period = models.CharField(max_length=1, choices=RollupPeriod.choices)
+    start = models.DateTimeField()
+    task_name = models.CharField(max_length=255)
+    module = models.CharField(max_length=64, blank=True)
+    queue = models.CharField(max_length=120, blank=True)
+    worker = models.CharField(max_length=255, blank=True)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    retried = models.PositiveIntegerField(default=0)
+    started = models.PositiveIntegerField(default=0)
+    runtime_sum = models.FloatField(default=0)
+    runtime_buckets = models.JSONField(default=list)
+    wait_sum = models.FloatField(default=0)
+    wait_buckets = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "start", "task_name", "queue", "worker"], name="rollup_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.start:%Y-%m-%d %H:%M} {self.task_name}@{self.worker}"

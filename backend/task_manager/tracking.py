@@ -40,7 +40,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from task_manager import selectors
+from task_manager import counters, selectors
 from task_manager.connections import (
     TRANSIENT_DATABASE_ERRORS,
     drop_broken_connection,
@@ -140,6 +140,8 @@ class ProgressReporter:
         if self._cancelled:
             raise TaskCancelled()
         with self._lock:
+            if not self._pending.is_empty():  # merged: one write less (for /metrics)
+                counters.counters.add("reports_coalesced")
             self._pending.merge(change)
             wait = self._last_flush + self.interval - time.monotonic()
             if wait <= 0:
