@@ -34,8 +34,9 @@ from cluster.queues import known_queue_names
 from cluster.selectors import cluster_workers
 from task_manager import counters
 from task_manager.broker import RedisBroker
+from task_manager.histograms import BOUNDS
 from task_manager.models import ACTIVE_STATUSES, ExecutionRollup, RollupPeriod, TaskExecution
-from task_manager.rollups import BOUNDS, Tally
+from task_manager.rollups import SUMS, Tally
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,10 @@ class TaskPulseCollector(Collector):
 
     def task_metrics(self) -> Iterator[Any]:
         tallies: dict[tuple[str, str, str], Tally] = {}
-        for row in ExecutionRollup.objects.filter(period=RollupPeriod.TOTAL):
-            tallies.setdefault((row.task_name, row.worker, row.queue), Tally()).add(row)
+        totals = ExecutionRollup.objects.filter(period=RollupPeriod.TOTAL).order_by()
+        for sums in totals.values("task_name", "worker", "queue").annotate(**SUMS):
+            key = (sums["task_name"], sums["worker"], sums["queue"])
+            tallies.setdefault(key, Tally()).add(sums)
         families = {
             name: CounterMetricFamily(
                 name, f"Tasks counted as {field} (at their end).", labels=TASK_LABELS

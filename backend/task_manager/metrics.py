@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from task_manager.models import ExecutionRollup, RollupPeriod
-from task_manager.rollups import Tally, floor_to, quantile
+from task_manager.rollups import SUMS, Tally, floor_to, quantile
 
 # range -> (its length, the rollup period it reads, the bucket's length)
 RANGES: dict[str, tuple[timedelta, str, timedelta]] = {
@@ -22,10 +23,6 @@ RANGES: dict[str, tuple[timedelta, str, timedelta]] = {
     "7d": (timedelta(days=7), RollupPeriod.HOUR, timedelta(hours=1)),
     "30d": (timedelta(days=30), RollupPeriod.HOUR, timedelta(hours=6)),
 }
-FIELDS = (
-    "start", "task_name", "module", "queue", "succeeded", "failed", "cancelled", "retried",
-    "started", "runtime_sum", "wait_sum", "runtime_buckets", "wait_buckets",
-)  # fmt: skip
 
 
 def bucket_starts(range_name: str, now: datetime) -> list[datetime]:
@@ -65,16 +62,18 @@ def execution_metrics(
     for field, value in (("module", module), ("task_name", name), ("queue", queue)):
         if value:
             rows = rows.filter(**{field: value})
+    # The database sums the rows: per period start, and per task name.
     buckets = {start: Tally() for start in starts}
+    for sums in rows.order_by().values("start").annotate(**SUMS):
+        bucket = buckets.get(floor_to(sums["start"], step))
+        if bucket is not None:  # else ahead of this clock (another host's): in the next answer
+            bucket.add(sums)
     tasks: dict[str, Tally] = {}
     modules: dict[str, str] = {}
-    for row in rows.only(*FIELDS).iterator(chunk_size=5000):
-        bucket = buckets.get(floor_to(row.start, step))
-        if bucket is None:  # ahead of this clock (another host's): in the next answer
-            continue
-        bucket.add(row)
-        tasks.setdefault(row.task_name, Tally()).add(row)
-        modules.setdefault(row.task_name, row.module)
+    per_task_sums = rows.order_by().values("task_name").annotate(module_name=Max("module"), **SUMS)
+    for per_task in per_task_sums:
+        tasks.setdefault(per_task["task_name"], Tally()).add(per_task)
+        modules[per_task["task_name"]] = per_task["module_name"]
     return {
         "range": range_name,
         "bucket_seconds": int(step.total_seconds()),

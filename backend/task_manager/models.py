@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from task_manager.histograms import RUNTIME_FIELDS, WAIT_FIELDS
+
 
 class ExecutionStatus(models.TextChoices):
     PENDING = "PENDING"
@@ -221,8 +223,10 @@ class ExecutionRollup(models.Model):
     (task_manager.rollups): a minute, an hour, or all time.
 
     Written at each end, after its commit; read by the metrics endpoint and /metrics, so
-    that neither scans the executions. Histograms count per bound of rollups.BOUNDS (not
-    cumulative; the last count is past the last bound).
+    that neither scans the executions. Minute and hour rows leave `worker` empty (fewer rows
+    to sum); the all-time rows keep it (/metrics' `hostname`). The histograms are one count
+    column per slot of histograms.BOUNDS (`runtime_0`..., `wait_0`...; not cumulative), so
+    that the database sums them.
     """
 
     period = models.CharField(max_length=1, choices=RollupPeriod.choices)
@@ -237,9 +241,7 @@ class ExecutionRollup(models.Model):
     retried = models.PositiveIntegerField(default=0)
     started = models.PositiveIntegerField(default=0)
     runtime_sum = models.FloatField(default=0)
-    runtime_buckets = models.JSONField(default=list)
     wait_sum = models.FloatField(default=0)
-    wait_buckets = models.JSONField(default=list)
 
     class Meta:
         constraints = [
@@ -250,3 +252,7 @@ class ExecutionRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.start:%Y-%m-%d %H:%M} {self.task_name}@{self.worker}"
+
+
+for _field in (*RUNTIME_FIELDS, *WAIT_FIELDS):
+    ExecutionRollup.add_to_class(_field, models.PositiveIntegerField(default=0))

@@ -14,21 +14,19 @@ histogram_quantile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Sum
 
+from task_manager.histograms import BOUNDS, RUNTIME_FIELDS, SLOTS, WAIT_FIELDS
 from task_manager.models import ExecutionRollup, ExecutionStatus, RollupPeriod, TaskExecution
 
 logger = logging.getLogger(__name__)
 
-# Prometheus' default buckets, then minutes to an hour: tasks here run for minutes too.
-BOUNDS: tuple[float, ...] = (
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-    30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
-)  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OUTCOME_FIELD = {
     ExecutionStatus.SUCCESS: "succeeded",
@@ -46,7 +44,7 @@ def bucket_index(seconds: float) -> int:
 
 
 def empty_buckets() -> list[int]:
-    return [0] * (len(BOUNDS) + 1)
+    return [0] * SLOTS
 
 
 def execution_durations(execution: TaskExecution) -> tuple[float | None, float | None]:
@@ -78,13 +76,19 @@ def rollup_add(execution: TaskExecution) -> None:
     try:
         with transaction.atomic():
             for period, start in period_starts(execution.finished_at).items():
-                key = {"period": period, "start": start, "task_name": execution.task_name,
-                       "queue": execution.queue, "worker": execution.worker}  # fmt: skip
+                key = rollup_key(period, start, execution)
                 row = _locked_row(key, module=execution.module)
-                _count(row, execution, outcome)
+                count_into(row, execution, outcome)
                 row.save()
     except DatabaseError:  # metrics must never break the end of an execution
         logger.warning("rollup of execution %s failed", execution.pk, exc_info=True)
+
+
+def rollup_key(period: str, start: datetime, execution: TaskExecution) -> dict[str, Any]:
+    """Minute and hour rows leave the worker out (fewer rows to sum); all-time rows keep it."""
+    worker = execution.worker if period == RollupPeriod.TOTAL else ""
+    return {"period": period, "start": start, "task_name": execution.task_name,
+            "queue": execution.queue, "worker": worker}  # fmt: skip
 
 
 def _locked_row(key: dict, *, module: str) -> ExecutionRollup:
@@ -93,24 +97,26 @@ def _locked_row(key: dict, *, module: str) -> ExecutionRollup:
         return row
     try:
         with transaction.atomic():
-            return ExecutionRollup.objects.create(
-                **key, module=module, runtime_buckets=empty_buckets(), wait_buckets=empty_buckets()
-            )
+            return ExecutionRollup.objects.create(**key, module=module)
     except IntegrityError:  # another process created it meanwhile
         return ExecutionRollup.objects.select_for_update().get(**key)
 
 
-def _count(row: ExecutionRollup, execution: TaskExecution, outcome: str) -> None:
+def count_into(row: ExecutionRollup, execution: TaskExecution, outcome: str) -> None:
     setattr(row, outcome, getattr(row, outcome) + 1)
     row.retried += max(0, execution.attempt - 1)
     runtime, wait = execution_durations(execution)
     if runtime is not None:
         row.started += 1
         row.runtime_sum += runtime
-        row.runtime_buckets[bucket_index(runtime)] += 1
+        _increment(row, RUNTIME_FIELDS[bucket_index(runtime)])
     if wait is not None:
         row.wait_sum += wait
-        row.wait_buckets[bucket_index(wait)] += 1
+        _increment(row, WAIT_FIELDS[bucket_index(wait)])
+
+
+def _increment(row: ExecutionRollup, field_name: str) -> None:
+    setattr(row, field_name, getattr(row, field_name) + 1)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -134,25 +140,18 @@ class Tally:
     def finished(self) -> int:
         return self.succeeded + self.failed + self.cancelled
 
-    def add(self, row: ExecutionRollup) -> None:
-        for name in ("succeeded", "failed", "cancelled", "retried", "started"):
-            setattr(self, name, getattr(self, name) + getattr(row, name))
-        self.runtime_sum += row.runtime_sum
-        self.wait_sum += row.wait_sum
-        _add_into(self.runtime_buckets, row.runtime_buckets)
-        _add_into(self.wait_buckets, row.wait_buckets)
+    def add(self, sums: Mapping[str, Any]) -> None:
+        """Add a row's values, or sums of rows (`values().annotate(**SUMS)`), by field name."""
+        for name in COUNT_FIELDS:
+            setattr(self, name, getattr(self, name) + (sums[name] or 0))
+        for index, (runtime, wait) in enumerate(zip(RUNTIME_FIELDS, WAIT_FIELDS, strict=True)):
+            self.runtime_buckets[index] += sums[runtime] or 0
+            self.wait_buckets[index] += sums[wait] or 0
 
 
-def _add_into(total: list[int], counts: Sequence[int]) -> None:
-    for index, count in enumerate(counts[: len(total)]):
-        total[index] += count
-
-
-def tally(rows: Iterable[ExecutionRollup]) -> Tally:
-    result = Tally()
-    for row in rows:
-        result.add(row)
-    return result
+COUNT_FIELDS = ("succeeded", "failed", "cancelled", "retried", "started", "runtime_sum",
+                "wait_sum")  # fmt: skip
+SUMS = {name: Sum(name) for name in (*COUNT_FIELDS, *RUNTIME_FIELDS, *WAIT_FIELDS)}
 
 
 def quantile(buckets: Sequence[int], q: float) -> float | None:
