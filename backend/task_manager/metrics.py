@@ -2,7 +2,7 @@
 per task, read from the rollups (task_manager.rollups), never from the executions.
 
 A range reads the rows of one period: minutes for the last hour (one bucket a minute),
-hours for longer ranges (a bucket an hour for a day or a week, six hours for 30 days).
+hours for a day or a week (a bucket an hour), days for 30 days (a bucket a day).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ RANGES: dict[str, tuple[timedelta, str, timedelta]] = {
     "1h": (timedelta(hours=1), RollupPeriod.MINUTE, timedelta(minutes=1)),
     "24h": (timedelta(hours=24), RollupPeriod.HOUR, timedelta(hours=1)),
     "7d": (timedelta(days=7), RollupPeriod.HOUR, timedelta(hours=1)),
-    "30d": (timedelta(days=30), RollupPeriod.HOUR, timedelta(hours=6)),
+    "30d": (timedelta(days=30), RollupPeriod.DAY, timedelta(days=1)),
 }
 
 

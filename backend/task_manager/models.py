@@ -215,15 +215,16 @@ class TaskNotification(models.Model):
 class RollupPeriod(models.TextChoices):
     MINUTE = "m"
     HOUR = "h"
+    DAY = "d"
     TOTAL = "t"  # since ever (`start` is the epoch): what /metrics counts
 
 
 class ExecutionRollup(models.Model):
     """Finished executions of one task, queue and worker in one period starting at `start`
-    (task_manager.rollups): a minute, an hour, or all time.
+    (task_manager.rollups): a minute, an hour, a day, or all time.
 
     Written at each end, after its commit; read by the metrics endpoint and /metrics, so
-    that neither scans the executions. Minute and hour rows leave `worker` empty (fewer rows
+    that neither scans the executions. Minute, hour and day rows leave `worker` empty (fewer rows
     to sum); the all-time rows keep it (/metrics' `hostname`). The histograms are one count
     column per slot of histograms.BOUNDS (`runtime_0`..., `wait_0`...; not cumulative), so
     that the database sums them.

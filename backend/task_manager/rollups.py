@@ -64,12 +64,13 @@ def rollup_execution_finished(execution: TaskExecution) -> None:
 
 def period_starts(finished_at: datetime) -> dict[str, datetime]:
     minute = finished_at.replace(second=0, microsecond=0)
-    return {RollupPeriod.MINUTE: minute, RollupPeriod.HOUR: minute.replace(minute=0),
-            RollupPeriod.TOTAL: EPOCH}  # fmt: skip
+    hour = minute.replace(minute=0)
+    return {RollupPeriod.MINUTE: minute, RollupPeriod.HOUR: hour,
+            RollupPeriod.DAY: hour.replace(hour=0), RollupPeriod.TOTAL: EPOCH}  # fmt: skip
 
 
 def rollup_add(execution: TaskExecution) -> None:
-    """Add one finished execution to its minute's, its hour's and the all-time row."""
+    """Add one finished execution to its minute's, hour's, day's and the all-time row."""
     outcome = OUTCOME_FIELD.get(ExecutionStatus(execution.status))
     if outcome is None or execution.finished_at is None:
         return
@@ -85,7 +86,8 @@ def rollup_add(execution: TaskExecution) -> None:
 
 
 def rollup_key(period: str, start: datetime, execution: TaskExecution) -> dict[str, Any]:
-    """Minute and hour rows leave the worker out (fewer rows to sum); all-time rows keep it."""
+    """Minute, hour and day rows leave the worker out (fewer rows to sum); all-time rows
+    keep it (/metrics' hostname)."""
     worker = execution.worker if period == RollupPeriod.TOTAL else ""
     return {"period": period, "start": start, "task_name": execution.task_name,
             "queue": execution.queue, "worker": worker}  # fmt: skip

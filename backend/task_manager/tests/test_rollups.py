@@ -26,7 +26,8 @@ def test_an_end_is_counted_in_its_minute_hour_and_total_once_it_commits(
     with django_capture_on_commit_callbacks(execute=True):
         execution_finish(execution.task_id, S.FAILURE, error="ValueError: no")
     rows = {row.period: row for row in ExecutionRollup.objects.all()}
-    assert set(rows) == {RollupPeriod.MINUTE, RollupPeriod.HOUR, RollupPeriod.TOTAL}
+    assert set(rows) == {RollupPeriod.MINUTE, RollupPeriod.HOUR, RollupPeriod.DAY,
+                         RollupPeriod.TOTAL}  # fmt: skip
     for row in rows.values():
         assert (row.failed, row.succeeded, row.started, row.task_name) == (1, 0, 1, "demo.x")
         assert sum(getattr(row, f) for f in RUNTIME_FIELDS) == 1
