@@ -121,6 +121,22 @@ def _increment(row: ExecutionRollup, field_name: str) -> None:
     setattr(row, field_name, getattr(row, field_name) + 1)
 
 
+# Rows older than what any range reads (with a margin) are deleted; all-time rows never are
+# (/metrics' counters must only grow).
+KEEP = {RollupPeriod.MINUTE: timedelta(days=2), RollupPeriod.HOUR: timedelta(days=8),
+        RollupPeriod.DAY: timedelta(days=400)}  # fmt: skip
+
+
+def rollups_prune(now: datetime | None = None) -> int:
+    """Delete the minute, hour and day rows no range reads any more (hourly, with retention)."""
+    now = now or datetime.now(tz=UTC)
+    deleted = 0
+    for period, keep in KEEP.items():
+        old = ExecutionRollup.objects.filter(period=period, start__lt=now - keep)
+        deleted += old.delete()[0]
+    return deleted
+
+
 # --- reading ---------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config.outages import REDIS_ERRORS
-from task_manager import counters, recovery
+from task_manager import counters, recovery, rollups
 from task_manager.recovery_overrides import log_template_overrides
 from task_manager.tracking import ProgressReporter, track_task
 
@@ -68,6 +68,7 @@ def recover_executions() -> dict[str, int]:
 
 @shared_task(name="task_manager.purge_old_executions", ignore_result=True)
 def purge_old_executions() -> int:
+    rollups.rollups_prune()
     return recovery.purge_old_executions()
 
 

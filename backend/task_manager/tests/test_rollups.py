@@ -57,3 +57,17 @@ def test_quantiles_interpolate_inside_a_bucket() -> None:
     assert rollups.quantile(buckets, 0.5) == pytest.approx(0.875)
     assert rollups.quantile(buckets, 1.0) == pytest.approx(1.0)
     assert rollups.quantile(rollups.empty_buckets(), 0.5) is None
+
+
+def test_pruning_keeps_what_the_ranges_read_and_every_all_time_row() -> None:
+    now = timezone.now()
+    for days_ago in (1, 3, 10):
+        finished = now - timedelta(days=days_ago)
+        execution = started_execution(None, worker="w", queue="q", status=S.SUCCESS,
+                                      started_at=finished - timedelta(seconds=1),
+                                      finished_at=finished)  # fmt: skip
+        rollups.rollup_add(execution)
+    rollups.rollups_prune(now)
+    left = {period: ExecutionRollup.objects.filter(period=period).count() for period in "mhdt"}
+    assert left == {"m": 1, "h": 2, "d": 3, "t": 1}
+    assert ExecutionRollup.objects.get(period="t").succeeded == 3
