@@ -34,3 +34,22 @@ class AuditRecord(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.ok else "failed"
         return f"{self.username or '?'}: {self.action} {self.target} ({outcome})"
+
+
+class QueuePause(models.Model):
+    """A queue no worker consumes until it is resumed (cluster.queues).
+
+    `workers` are those that consumed it when it was paused, and those that started since
+    and would have: a resume gives the queue back to them, and to no other worker.
+    """
+
+    queue = models.CharField(max_length=120, unique=True)
+    workers = models.JSONField(default=list, blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    paused_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.queue} (paused)"

@@ -102,6 +102,24 @@ def broker_queue_lengths(workers: list[dict[str, Any]]) -> list[dict[str, Any]] 
     return [{"name": name, "messages": count} for name, count in sorted(lengths.items())]
 
 
+INSPECTED_FIELDS = ("pool", "pool_size", "concurrency", "queues", "pid")
+
+
+def with_inspected_fields(workers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flower knows a worker that started after it only from its events: no pool, no queues,
+    until someone asks Flower to inspect (`refresh`), which the Workers page showed as "—".
+    Those fields come from Celery's own inspect then (cached like the fallback)."""
+    missing = [row for row in workers if row["status"] == "online" and not row["queues"]]
+    if not missing:
+        return workers
+    inspected = {row["name"]: row for row in fallback_workers()}
+    for row in missing:
+        found = inspected.get(row["name"])
+        if found is not None:
+            row.update({field: found[field] for field in INSPECTED_FIELDS if found.get(field)})
+    return workers
+
+
 def cluster_workers(*, refresh: bool = False) -> dict[str, Any]:
     """GET /api/tasks/workers/: every worker; `refresh` asks Flower to inspect them anew."""
     snapshot = FlowerService.from_settings().snapshot(refresh=refresh)
@@ -111,7 +129,7 @@ def cluster_workers(*, refresh: bool = False) -> dict[str, Any]:
             "source": "flower",
             "refreshed": refresh,
             "fetched_at": snapshot["fetched_at"],
-            "workers": snapshot["workers"],
+            "workers": with_inspected_fields(snapshot["workers"]),
         }
     return {
         "flower": "unavailable",

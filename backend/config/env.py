@@ -6,6 +6,7 @@ reported the same way everywhere: one line that names the variable and the probl
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -89,6 +90,17 @@ class Env:
         if raw is None or not raw.strip():
             return default
         return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def networks(self, name: str, *, default: list[str]) -> list[str]:
+        """IP networks in CIDR notation, "127.0.0.1/32,10.0.0.0/8" (a bare address: /32)."""
+        values = self.items(name, default=default)
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                problem = f"expected CIDR networks like 10.0.0.0/8, got {value!r}"
+                raise EnvError(name, problem) from None
+        return values
 
     def counts(self, name: str, *, default: dict[str, int]) -> dict[str, int]:
         """Whole numbers by name, "deploy=1,reports=2" (an empty value: none at all)."""

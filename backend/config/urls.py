@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cluster.flower_proxy import flower_dashboard
+from cluster.prometheus import metrics_view
 from config.views import spa_index
 
 # Redoc draws with styled-components, which writes <style> elements without a nonce, and runs
@@ -31,6 +32,8 @@ urlpatterns = [
         RedirectView.as_view(url="/admin/cluster/auditrecord/%(rest)s", query_string=True),
     ),
     path("admin/", admin.site.urls),
+    # Prometheus (off unless TASKPULSE_METRICS; cluster/prometheus.py).
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include("task_manager.api.urls")),
     path("api/", include("cluster.api.urls")),
     path("api/deploy/", include("deploy.api.urls")),
@@ -43,5 +46,9 @@ urlpatterns = [
     path("flower", RedirectView.as_view(url="/flower/", query_string=True)),
     re_path(r"^flower/(?P<path>.*)$", flower_dashboard, name="flower-dashboard"),
     # Client-side routes of the React app; API-like prefixes stay real 404s.
-    re_path(r"^(?!api/|admin/|ws/|static/|flower/|assets/|deploy/ajax/).*$", spa_index, name="spa"),
+    re_path(
+        r"^(?!metrics$|api/|admin/|ws/|static/|flower/|assets/|deploy/ajax/).*$",
+        spa_index,
+        name="spa",
+    ),
 ]

@@ -14,5 +14,8 @@ class TaskManagerConfig(AppConfig):
         connection_created.connect(checkpoint_in_background)
         from task_manager.hooks import on_execution_finished
         from task_manager.launching import execution_pass_turn
+        from task_manager.rollups import rollup_execution_finished
 
         on_execution_finished(execution_pass_turn)
+        # The metrics rollup (task_manager.rollups): after the end commits.
+        on_execution_finished(rollup_execution_finished)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from config.api import untrusted_json
 from config.api.inputs import MAX_DB_INTEGER
-from task_manager import events
+from task_manager import counters, events
 from task_manager.auth import user_for_token
 from task_manager.models import TaskExecution, TaskLogLine
 from task_manager.payloads import log_event, status_event
@@ -67,10 +67,13 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         self.replayed_upto: dict[int, int] = {}
         self.auth_timeout: asyncio.Task[None] | None = None
         self.closing = False
+        self.counted = False  # in counters.websockets
 
     async def connect(self) -> None:
         """Called on the handshake: accept, then authenticate (session, subprotocol or message)."""
         offered = self.scope.get("subprotocols") or []
+        self.counted = True
+        counters.websockets.add(1)
         await self.accept(SUBPROTOCOL if SUBPROTOCOL in offered else None)
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
@@ -129,6 +132,9 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         """Called when the socket closes: leave every group."""
         if self.auth_timeout is not None:
             self.auth_timeout.cancel()
+        if self.counted:
+            self.counted = False
+            counters.websockets.add(-1)
         for group in list(self.joined):
             await self.leave(group)
 

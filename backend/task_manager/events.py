@@ -28,6 +28,7 @@ from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from config.outages import REDIS_ERRORS, Outage
+from task_manager import counters
 
 logger = logging.getLogger(__name__)
 # While Redis is down every push fails: one line says so, one more when it is back, with
@@ -112,6 +113,7 @@ class Publisher:
                 logger.warning("channel layer send failed", exc_info=True)
             else:
                 layer_outage.succeeded()
+                counters.counters.add("events_published", len(batch))
             finally:
                 with self._lock:
                     self._unsent -= len(batch)

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from task_manager.histograms import RUNTIME_FIELDS, WAIT_FIELDS
+
 
 class ExecutionStatus(models.TextChoices):
     PENDING = "PENDING"
@@ -220,3 +222,50 @@ class TaskNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class RollupPeriod(models.TextChoices):
+    MINUTE = "m"
+    HOUR = "h"
+    DAY = "d"
+    TOTAL = "t"  # since ever (`start` is the epoch): what /metrics counts
+
+
+class ExecutionRollup(models.Model):
+    """Finished executions of one task, queue and worker in one period starting at `start`
+    (task_manager.rollups): a minute, an hour, a day, or all time.
+
+    Written at each end, after its commit; read by the metrics endpoint and /metrics, so
+    that neither scans the executions. Minute, hour and day rows leave `worker` empty (fewer rows
+    to sum); the all-time rows keep it (/metrics' `hostname`). The histograms are one count
+    column per slot of histograms.BOUNDS (`runtime_0`..., `wait_0`...; not cumulative), so
+    that the database sums them.
+    """
+
+    period = models.CharField(max_length=1, choices=RollupPeriod.choices)
+    start = models.DateTimeField()
+    task_name = models.CharField(max_length=255)
+    module = models.CharField(max_length=64, blank=True)
+    queue = models.CharField(max_length=120, blank=True)
+    worker = models.CharField(max_length=255, blank=True)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    retried = models.PositiveIntegerField(default=0)
+    started = models.PositiveIntegerField(default=0)
+    runtime_sum = models.FloatField(default=0)
+    wait_sum = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "start", "task_name", "queue", "worker"], name="rollup_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.start:%Y-%m-%d %H:%M} {self.task_name}@{self.worker}"
+
+
+for _field in (*RUNTIME_FIELDS, *WAIT_FIELDS):
+    ExecutionRollup.add_to_class(_field, models.PositiveIntegerField(default=0))

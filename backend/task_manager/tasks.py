@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config.outages import REDIS_ERRORS
-from task_manager import bulk, recovery
+from task_manager import bulk, counters, recovery, rollups
 from task_manager.models import TaskExecution
 from task_manager.recovery_overrides import log_template_overrides
 from task_manager.tracking import ProgressReporter, track_task
@@ -60,11 +60,16 @@ def recover_executions() -> dict[str, int]:
             logger.info("recovery: another run is in progress; this one is skipped")
             return {}
         log_template_overrides()
-        return asdict(recovery.recover())
+        report = asdict(recovery.recover())
+        for action, count in report.items():
+            if count:
+                counters.counters.add(f"recovery_actions:{action}", count)
+        return report
 
 
 @shared_task(name="task_manager.purge_old_executions", ignore_result=True)
 def purge_old_executions() -> int:
+    rollups.rollups_prune()
     return recovery.purge_old_executions()
 
 

@@ -43,7 +43,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from task_manager import selectors
+from task_manager import counters, selectors
 from task_manager.coalescing import Coalescing
 from task_manager.connections import (
     TRANSIENT_DATABASE_ERRORS,
@@ -165,6 +165,8 @@ class ProgressReporter:
         if self._cancelled:
             raise TaskCancelled()
         with self._lock:
+            if not self._pending.is_empty():  # merged: one write less (for /metrics)
+                counters.counters.add("reports_coalesced")
             self._pending.merge(change)
             now = time.monotonic()
             if self._scheduled is not None:

@@ -17,6 +17,12 @@ urlpatterns = [
         views.TaskActionView.as_view(),
         name="task-type-action",
     ),
+    path("tasks/queues/", views.QueueListView.as_view(), name="queue-list"),
+    path(
+        "tasks/queues/<str:name>/<slug:action>/",
+        views.QueueActionView.as_view(),
+        name="queue-action",
+    ),
     path("tasks/flower-info/", views.FlowerInfoView.as_view(), name="flower-info"),
     path("tasks/audit/", views.AuditListView.as_view(), name="audit-list"),
 ]

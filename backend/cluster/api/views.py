@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cluster import selectors, services
+from cluster import queues, selectors, services
 from cluster.api.serializers import (
     TASK_ACTION_BODIES,
     WORKER_ACTION_BODIES,
@@ -140,6 +140,48 @@ class TaskActionView(ClusterActionView):
             raise NotFound(f"{task_name!r} is not a registered Celery task.")
         body = validated(body_serializer, request.data)
         return self.run(request, action=action, target=task_name, body=body)
+
+
+# --- queues ------------------------------------------------------------------------------------
+
+
+class QueueListView(StaffView):
+    """GET queues/: every queue's length, oldest message age, consumers, pause, executions."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response(queues.queue_list())
+
+
+QUEUE_ACTIONS = {"pause": queues.queue_pause, "resume": queues.queue_resume}
+
+
+class QueueActionView(StaffView):
+    """POST queues/<name>/pause/ and .../resume/ (no body): every worker stops, or starts
+    again, consuming the queue; remembered for workers that start later; audited."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ActionResultSerializer,
+            404: OpenApiResponse(description="Unknown queue or action."),
+            503: OpenApiResponse(description="The broker is unreachable (audited)."),
+        },
+    )
+    def post(self, request: Request, name: str, action: str) -> Response:
+        run = QUEUE_ACTIONS.get(action)
+        if run is None:
+            raise NotFound(f"Unknown action {action!r}; one of {', '.join(QUEUE_ACTIONS)}.")
+        if name not in queues.known_queue_names(selectors.cluster_workers()["workers"]):
+            raise NotFound(f"No queue is named {name!r}.")
+        outcome = run(user=request_user(request), queue=name)
+        record = outcome.record
+        data = {
+            "detail": record.result if record.ok else record.error,
+            "audit": AuditRecordSerializer(record).data,
+        }
+        code = status.HTTP_200_OK if outcome.ok else status.HTTP_503_SERVICE_UNAVAILABLE
+        return Response(data, status=code)
 
 
 # --- audit -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from cluster import selectors
 from cluster.cache import cache_delete
 from cluster.flower.service import FlowerService
 from cluster.tests.conftest import StartFlower
@@ -286,3 +287,18 @@ def test_detail_include_other_than_flower_is_a_400(api: APIClient, user: User) -
 
     assert response.status_code == 400
     assert "include" in response.json()["errors"]
+
+
+def test_a_worker_flower_never_inspected_gets_its_pool_and_queues_on_the_first_read(
+    flower: StartFlower, staff_api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flower learned of it from its events only: pool and queues come from Celery's inspect
+    at once, not after someone presses Refresh."""
+    routes = healthy()
+    routes["/flower/api/workers"] = Reply(body={})  # Flower has not inspected it
+    flower(routes)
+    inspected = {**EXPECTED_ROW, "status": "online", "active": None}
+    monkeypatch.setattr(selectors, "fallback_workers", lambda: [inspected])
+    row = staff_api.get("/api/tasks/workers/").json()["workers"][0]
+    assert (row["pool_size"], row["concurrency"], row["queues"]) == (3, 2, ["celery", "deploy"])
+    assert row["active"] == 1  # the events' live figures are kept

@@ -312,6 +312,16 @@ TASKPULSE_WS_AUTH_TIMEOUT = env.number(
     "TASKPULSE_WS_AUTH_TIMEOUT", default=10.0, minimum=0.1, maximum=300
 )
 
+# --- /metrics for Prometheus (cluster/prometheus.py) ---------------------------------------
+# Off unless enabled. With a token, a scrape must send `Authorization: Bearer <token>`;
+# without one, only the client addresses in the allow-list may scrape (loopback by default;
+# the socket's address, not X-Forwarded-For: behind a proxy, use the token).
+TASKPULSE_METRICS = env.flag("TASKPULSE_METRICS", default=False)
+TASKPULSE_METRICS_TOKEN = env.text("TASKPULSE_METRICS_TOKEN")
+TASKPULSE_METRICS_ALLOW = env.networks(
+    "TASKPULSE_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"]
+)
+
 # --- deploy: VM deployments ---------------------------------------------------------------
 # Who runs new deployments: "simulator" (no vCenter needed) or "vsphere" (pyVmomi extra).
 TASKPULSE_DEPLOY_PROVIDER = env.choice(

@@ -46,11 +46,12 @@ def api_views() -> Iterator[tuple[str, Any]]:
 def documented_paths() -> list[str]:
     """Every path of the OpenAPI schema, with a plausible value in each path parameter."""
     values = {"id": "1", "job_id": "6f1c2b0e-0000-4000-8000-000000000000", "worker": "w@host",
-              "task_name": "deploy.deploy_vm", "task_id": "abc"}  # fmt: skip
+              "task_name": "deploy.deploy_vm", "task_id": "abc", "name": "celery"}  # fmt: skip
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = []
     for path in schema["paths"]:
-        values["action"] = "shutdown" if "/workers/" in path else "rate-limit"
+        actions = {"/workers/": "shutdown", "/queues/": "pause"}
+        values["action"] = next((a for part, a in actions.items() if part in path), "rate-limit")
         paths.append(re.sub(r"\{(\w+)\}", lambda match: values[match[1]], path))
     return paths
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from task_manager.api import auth, export, views
+from task_manager.api import auth, export, ops, views
 
 templates = views.TemplateViewSet.as_view({"get": "list", "post": "create"})
 template = views.TemplateViewSet.as_view(
@@ -38,6 +38,8 @@ urlpatterns = [
     path("tasks/cancel/<int:pk>/", views.ExecutionCancelView.as_view(), name="execution-cancel"),
     path("tasks/user-tasks/", views.UserTasksView.as_view(), name="user-tasks"),
     path("tasks/stats/", views.StatsView.as_view(), name="execution-stats"),
+    path("tasks/failures/", ops.FailuresView.as_view(), name="failure-list"),
+    path("tasks/metrics/", ops.MetricsView.as_view(), name="execution-metrics"),
     path("tasks/templates/", templates, name="template-list"),
     path("tasks/templates/<int:pk>/", template, name="template-detail"),
     path("tasks/templates/<int:pk>/launch/", template_launch, name="template-launch"),

@@ -7,6 +7,7 @@ import { LoginPage, RequireAuth } from '@/features/auth';
 import { AppRoot } from './routes/app-root';
 import { DeploymentRoute, DeployRoute } from './routes/deploy';
 import { NotFoundRoute } from './routes/not-found';
+import { FailuresRoute, QueuesRoute } from './routes/operations';
 import { RouteError } from './routes/route-error';
 import { TaskDetailRoute } from './routes/task-detail';
 import { TasksRoute } from './routes/tasks';
@@ -17,6 +18,8 @@ import { WorkersRoute } from './routes/workers';
 const StatsRoute = lazy(() => import('./routes/stats'));
 // The EDI page (upload, gauge, tables) too: only those who import invoices load it.
 const EdiRoute = lazy(() => import('./routes/edi'));
+// The metrics page draws charts too.
+const MetricsRoute = lazy(() => import('./routes/metrics'));
 
 /** A page whose code is fetched when first visited, with a spinner meanwhile. */
 function lazyPage(page: ReactNode, loading: string) {
@@ -39,6 +42,9 @@ const router = createBrowserRouter([
           { path: 'tasks/:id', element: <TaskDetailRoute /> },
           { path: 'stats', element: lazyPage(<StatsRoute />, 'Loading statistics…') },
           { path: 'workers', element: <WorkersRoute /> },
+          { path: 'queues', element: <QueuesRoute /> },
+          { path: 'failures', element: <FailuresRoute /> },
+          { path: 'metrics', element: lazyPage(<MetricsRoute />, 'Loading metrics…') },
           { path: 'templates', element: <TemplatesRoute /> },
           { path: 'deploy', element: <DeployRoute /> },
           { path: 'deploy/:historyId', element: <DeploymentRoute /> },

@@ -18,8 +18,14 @@ const NAV: NavItem[] = [
   { to: '/deploy', label: 'Deploy' },
   { to: '/edi', label: 'EDI' },
   { to: '/stats', label: 'Stats' },
+  { to: '/failures', label: 'Failures' },
 ];
-const STAFF_NAV: NavItem[] = [...NAV, { to: '/workers', label: 'Workers' }];
+const STAFF_NAV: NavItem[] = [
+  ...NAV,
+  { to: '/metrics', label: 'Metrics' },
+  { to: '/queues', label: 'Queues' },
+  { to: '/workers', label: 'Workers' },
+];
 
 /** The signed-in shell: the tab's live connection, header (nav, badge, bell, user), the page. */
 export function AppRoot() {

@@ -1,0 +1,198 @@
+"""Per-minute rollups of finished executions: what the metrics endpoint and /metrics read.
+
+`rollup_execution_finished` is registered with task_manager.hooks (apps.py) and adds the
+execution to its minute's row after the end commits, in a transaction of its own: the end's
+transaction (the hot write path) does not grow, and no lock is taken while the execution's
+row is held. An end whose process dies between the two commits is not counted (the gap is
+one statement wide).
+
+Runtimes and queue waits are histograms over BOUNDS (seconds), as Prometheus keeps them;
+percentiles are read from them by linear interpolation inside the bucket, like PromQL's
+histogram_quantile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q, Sum
+
+from task_manager.histograms import BOUNDS, RUNTIME_FIELDS, SLOTS, WAIT_FIELDS
+from task_manager.models import ExecutionRollup, ExecutionStatus, RollupPeriod, TaskExecution
+
+logger = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+OUTCOME_FIELD = {
+    ExecutionStatus.SUCCESS: "succeeded",
+    ExecutionStatus.FAILURE: "failed",
+    ExecutionStatus.REVOKED: "cancelled",
+}
+
+
+def bucket_index(seconds: float) -> int:
+    """The histogram slot of a duration: the first bound it does not pass."""
+    for index, bound in enumerate(BOUNDS):
+        if seconds <= bound:
+            return index
+    return len(BOUNDS)
+
+
+def empty_buckets() -> list[int]:
+    return [0] * SLOTS
+
+
+def execution_durations(execution: TaskExecution) -> tuple[float | None, float | None]:
+    """(runtime, queue wait) in seconds; None where the execution never started."""
+    started, finished = execution.started_at, execution.finished_at
+    if started is None or finished is None:
+        return None, None
+    queued = execution.queued_at or execution.created_at
+    wait = max(0.0, (started - queued).total_seconds()) if queued else None
+    return max(0.0, (finished - started).total_seconds()), wait
+
+
+def rollup_execution_finished(execution: TaskExecution) -> None:
+    """Hook (task_manager.hooks): count the execution in its minute once its end commits."""
+    transaction.on_commit(lambda: rollup_add(execution))
+
+
+def period_starts(finished_at: datetime) -> dict[str, datetime]:
+    minute = finished_at.replace(second=0, microsecond=0)
+    hour = minute.replace(minute=0)
+    return {RollupPeriod.MINUTE: minute, RollupPeriod.HOUR: hour,
+            RollupPeriod.DAY: hour.replace(hour=0), RollupPeriod.TOTAL: EPOCH}  # fmt: skip
+
+
+def rollup_add(execution: TaskExecution) -> None:
+    """Add one finished execution to its minute's, hour's, day's and the all-time row: two
+    statements, an INSERT of the rows not there yet and one UPDATE of the four."""
+    outcome = OUTCOME_FIELD.get(ExecutionStatus(execution.status))
+    if outcome is None or execution.finished_at is None:
+        return
+    keys = [rollup_key(period, start, execution)
+            for period, start in period_starts(execution.finished_at).items()]  # fmt: skip
+    increase = {name: F(name) + value for name, value in row_increments(execution, outcome).items()}
+    query = Q(pk__in=[])
+    for key in keys:
+        query |= Q(**key)
+    try:
+        with transaction.atomic():
+            ExecutionRollup.objects.bulk_create(
+                [ExecutionRollup(**key, module=execution.module) for key in keys],
+                ignore_conflicts=True,
+            )
+            ExecutionRollup.objects.filter(query).update(**increase)
+    except DatabaseError:  # metrics must never break the end of an execution
+        logger.warning("rollup of execution %s failed", execution.pk, exc_info=True)
+
+
+def rollup_key(period: str, start: datetime, execution: TaskExecution) -> dict[str, Any]:
+    """Minute, hour and day rows leave the worker out (fewer rows to sum); all-time rows
+    keep it (/metrics' hostname)."""
+    worker = execution.worker if period == RollupPeriod.TOTAL else ""
+    return {"period": period, "start": start, "task_name": execution.task_name,
+            "queue": execution.queue, "worker": worker}  # fmt: skip
+
+
+def row_increments(execution: TaskExecution, outcome: str) -> dict[str, Any]:
+    """What one finished execution adds to a row."""
+    increments: dict[str, Any] = {outcome: 1}
+    if execution.attempt > 1:
+        increments["retried"] = execution.attempt - 1
+    runtime, wait = execution_durations(execution)
+    if runtime is not None:
+        increments.update(started=1, runtime_sum=runtime)
+        increments[RUNTIME_FIELDS[bucket_index(runtime)]] = 1
+    if wait is not None:
+        increments["wait_sum"] = wait
+        increments[WAIT_FIELDS[bucket_index(wait)]] = 1
+    return increments
+
+
+def count_into(row: ExecutionRollup, execution: TaskExecution, outcome: str) -> None:
+    """Add one finished execution to an unsaved row (the bulk generator)."""
+    for name, value in row_increments(execution, outcome).items():
+        setattr(row, name, getattr(row, name) + value)
+
+
+# Rows older than what any range reads (with a margin) are deleted; all-time rows never are
+# (/metrics' counters must only grow).
+KEEP = {RollupPeriod.MINUTE: timedelta(days=2), RollupPeriod.HOUR: timedelta(days=8),
+        RollupPeriod.DAY: timedelta(days=400)}  # fmt: skip
+
+
+def rollups_prune(now: datetime | None = None) -> int:
+    """Delete the minute, hour and day rows no range reads any more (hourly, with retention)."""
+    now = now or datetime.now(tz=UTC)
+    deleted = 0
+    for period, keep in KEEP.items():
+        old = ExecutionRollup.objects.filter(period=period, start__lt=now - keep)
+        deleted += old.delete()[0]
+    return deleted
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Counts and histograms summed over rollup rows."""
+
+    succeeded: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    retried: int = 0
+    started: int = 0
+    runtime_sum: float = 0.0
+    wait_sum: float = 0.0
+    runtime_buckets: list[int] = field(default_factory=empty_buckets)
+    wait_buckets: list[int] = field(default_factory=empty_buckets)
+
+    @property
+    def finished(self) -> int:
+        return self.succeeded + self.failed + self.cancelled
+
+    def add(self, sums: Mapping[str, Any]) -> None:
+        """Add a row's values, or sums of rows (`values().annotate(**SUMS)`), by field name."""
+        for name in COUNT_FIELDS:
+            setattr(self, name, getattr(self, name) + (sums[name] or 0))
+        for index, (runtime, wait) in enumerate(zip(RUNTIME_FIELDS, WAIT_FIELDS, strict=True)):
+            self.runtime_buckets[index] += sums[runtime] or 0
+            self.wait_buckets[index] += sums[wait] or 0
+
+
+COUNT_FIELDS = ("succeeded", "failed", "cancelled", "retried", "started", "runtime_sum",
+                "wait_sum")  # fmt: skip
+SUMS = {name: Sum(name) for name in (*COUNT_FIELDS, *RUNTIME_FIELDS, *WAIT_FIELDS)}
+
+
+def quantile(buckets: Sequence[int], q: float) -> float | None:
+    """The q-quantile of a histogram, interpolated inside its bucket; None when empty.
+
+    A value past the last bound is reported as the last bound (as histogram_quantile does).
+    """
+    total = sum(buckets)
+    if total == 0:
+        return None
+    rank = q * total
+    seen = 0
+    for index, count in enumerate(buckets):
+        if count and seen + count >= rank:
+            if index >= len(BOUNDS):
+                return BOUNDS[-1]
+            lower = BOUNDS[index - 1] if index else 0.0
+            return lower + (BOUNDS[index] - lower) * (rank - seen) / count
+        seen += count
+    return BOUNDS[-1]
+
+
+def floor_to(moment: datetime, step: timedelta) -> datetime:
+    """The start of the `step`-long bucket holding `moment` (steps divide a day)."""
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + step * ((moment - midnight) // step)
