@@ -1,10 +1,13 @@
 """Per-minute rollups of finished executions: what the metrics endpoint and /metrics read.
 
-`rollup_execution_finished` is registered with task_manager.hooks (apps.py) and adds the
-execution to its minute's row after the end commits, in a transaction of its own: the end's
-transaction (the hot write path) does not grow, and no lock is taken while the execution's
-row is held. An end whose process dies between the two commits is not counted (the gap is
-one statement wide).
+`rollup_execution_finished` is registered with task_manager.hooks (apps.py). After an end
+commits it only counts the execution in memory; a timer writes what a process counted at
+most once a second (TASKPULSE_ROLLUP_FLUSH_SECONDS; 0: each end at once), summed by row, in
+one transaction: one INSERT of the rows not there yet, and one UPDATE for each set of rows
+that gain the same (one end's four rows: one). The end's transaction does not grow, and a
+burst of a thousand ends a second costs a few statements a second, not two per end (the
+tracked task's statements stay at three: task_manager/tests/test_statements.py). What a
+process counted in its last second is lost if it dies before the timer fires.
 
 Runtimes and queue waits are histograms over BOUNDS (seconds), as Prometheus keeps them;
 percentiles are read from them by linear interpolation inside the bucket, like PromQL's
@@ -14,11 +17,15 @@ histogram_quantile.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q, Sum
 
@@ -57,9 +64,13 @@ def execution_durations(execution: TaskExecution) -> tuple[float | None, float |
     return max(0.0, (finished - started).total_seconds()), wait
 
 
+# A row's identity (period, start, task_name, queue, worker) and its module.
+RowKey = tuple[str, datetime, str, str, str]
+
+
 def rollup_execution_finished(execution: TaskExecution) -> None:
-    """Hook (task_manager.hooks): count the execution in its minute once its end commits."""
-    transaction.on_commit(lambda: rollup_add(execution))
+    """Hook (task_manager.hooks): count the execution once its end commits."""
+    transaction.on_commit(lambda: pending.add(execution))
 
 
 def period_starts(finished_at: datetime) -> dict[str, datetime]:
@@ -69,35 +80,112 @@ def period_starts(finished_at: datetime) -> dict[str, datetime]:
             RollupPeriod.DAY: hour.replace(hour=0), RollupPeriod.TOTAL: EPOCH}  # fmt: skip
 
 
-def rollup_add(execution: TaskExecution) -> None:
-    """Add one finished execution to its minute's, hour's, day's and the all-time row: two
-    statements, an INSERT of the rows not there yet and one UPDATE of the four."""
+def execution_rows(execution: TaskExecution) -> dict[RowKey, dict[str, Any]]:
+    """The rows a finished execution counts in (its minute, hour, day and all time), each
+    with what it adds; none for an execution that has not ended."""
     outcome = OUTCOME_FIELD.get(ExecutionStatus(execution.status))
     if outcome is None or execution.finished_at is None:
-        return
-    keys = [rollup_key(period, start, execution)
-            for period, start in period_starts(execution.finished_at).items()]  # fmt: skip
-    increase = {name: F(name) + value for name, value in row_increments(execution, outcome).items()}
-    query = Q(pk__in=[])
-    for key in keys:
-        query |= Q(**key)
+        return {}
+    increments = row_increments(execution, outcome)
+    return {_row_key(period, start, execution): increments
+            for period, start in period_starts(execution.finished_at).items()}  # fmt: skip
+
+
+class PendingRollups:
+    """What this process counted and has not written yet, summed by row."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a pool child starts empty
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[RowKey, dict[str, Any]] = {}
+        self._modules: dict[RowKey, str] = {}
+        self._timer: threading.Timer | None = None
+
+    def add(self, execution: TaskExecution) -> None:
+        every = settings.TASKPULSE_ROLLUP_FLUSH_SECONDS
+        if every <= 0:
+            rollup_add(execution)
+            return
+        with self._lock:
+            for key, increments in execution_rows(execution).items():
+                row = self._rows.setdefault(key, defaultdict(int))
+                for name, value in increments.items():
+                    row[name] += value
+                self._modules[key] = execution.module
+            if self._timer is None:
+                self._timer = threading.Timer(every, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def discard(self) -> None:
+        """Forget what is counted and not written (a test that buffered some)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._rows, self._modules, self._timer = {}, {}, None
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, modules = self._rows, self._modules
+            self._rows, self._modules, self._timer = {}, {}, None
+        if rows and not rollup_write(rows, modules):
+            with self._lock:  # the database refused: keep them for the next flush
+                for key, increments in rows.items():
+                    row = self._rows.setdefault(key, defaultdict(int))
+                    for name, value in increments.items():
+                        row[name] += value
+                    self._modules[key] = modules[key]
+
+
+pending = PendingRollups()
+
+
+def rollup_add(execution: TaskExecution) -> None:
+    """Write one finished execution's rows now (tests, the bulk generator's checks)."""
+    rows = execution_rows(execution)
+    rollup_write(rows, dict.fromkeys(rows, execution.module))
+
+
+def rollup_write(rows: Mapping[RowKey, Mapping[str, Any]], modules: Mapping[RowKey, str]) -> bool:
+    """Add summed increments to their rows: one INSERT of the missing rows, one UPDATE per
+    set of rows that gain the same, in one transaction. False when the database refused
+    (nothing written)."""
+    if not rows:
+        return True
+    alike: dict[frozenset[tuple[str, Any]], Q] = defaultdict(lambda: Q(pk__in=[]))
+    for key, increments in rows.items():
+        alike[frozenset(increments.items())] |= Q(**_row_fields(key))
     try:
         with transaction.atomic():
             ExecutionRollup.objects.bulk_create(
-                [ExecutionRollup(**key, module=execution.module) for key in keys],
+                [ExecutionRollup(**_row_fields(key), module=modules[key]) for key in rows],
                 ignore_conflicts=True,
             )
-            ExecutionRollup.objects.filter(query).update(**increase)
+            for increments, which in alike.items():
+                ExecutionRollup.objects.filter(which).update(
+                    **{name: F(name) + value for name, value in increments}
+                )
     except DatabaseError:  # metrics must never break the end of an execution
-        logger.warning("rollup of execution %s failed", execution.pk, exc_info=True)
+        logger.warning("rollup of %d rows failed; kept for the next try", len(rows),
+                       exc_info=True)  # fmt: skip
+        return False
+    return True
 
 
-def rollup_key(period: str, start: datetime, execution: TaskExecution) -> dict[str, Any]:
+def _row_key(period: str, start: datetime, execution: TaskExecution) -> RowKey:
     """Minute, hour and day rows leave the worker out (fewer rows to sum); all-time rows
     keep it (/metrics' hostname)."""
     worker = execution.worker if period == RollupPeriod.TOTAL else ""
-    return {"period": period, "start": start, "task_name": execution.task_name,
-            "queue": execution.queue, "worker": worker}  # fmt: skip
+    return (period, start, execution.task_name, execution.queue, worker)
+
+
+def _row_fields(key: RowKey) -> dict[str, Any]:
+    period, start, task_name, queue, worker = key
+    return {"period": period, "start": start, "task_name": task_name, "queue": queue,
+            "worker": worker}  # fmt: skip
 
 
 def row_increments(execution: TaskExecution, outcome: str) -> dict[str, Any]:

@@ -321,6 +321,11 @@ TASKPULSE_METRICS_TOKEN = env.text("TASKPULSE_METRICS_TOKEN")
 TASKPULSE_METRICS_ALLOW = env.networks(
     "TASKPULSE_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"]
 )
+# How often a process writes the metrics rollups of the executions it ended, summed
+# (task_manager.rollups); 0 writes each end's rows right after its commit.
+TASKPULSE_ROLLUP_FLUSH_SECONDS = env.number(
+    "TASKPULSE_ROLLUP_FLUSH_SECONDS", default=1.0, minimum=0.0, maximum=60.0
+)
 
 # --- deploy: VM deployments ---------------------------------------------------------------
 # Who runs new deployments: "simulator" (no vCenter needed) or "vsphere" (pyVmomi extra).

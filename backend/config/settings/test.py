@@ -20,3 +20,6 @@ SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
 WHITENOISE_AUTOREFRESH = True  # no scan of STATIC_ROOT, which tests never collect
 # Deploy retries back off over tenths of a second here (live workers use these settings too).
 TASKPULSE_DEPLOY_RETRY_BASE_SECONDS = 0.1
+# Each end's metrics rollup written right after its commit: a test reads it at once, and no
+# timer writes into the next test's database.
+TASKPULSE_ROLLUP_FLUSH_SECONDS = 0.0
