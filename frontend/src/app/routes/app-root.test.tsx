@@ -54,6 +54,7 @@ describe('AppRoot', () => {
       'Deploy',
       'EDI',
       'Stats',
+      'Failures',
     ]);
     expect(screen.getByText('ana')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Notifications, 0 unread' })).toBeInTheDocument();
