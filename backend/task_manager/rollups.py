@@ -87,7 +87,7 @@ def execution_rows(execution: TaskExecution) -> dict[RowKey, dict[str, Any]]:
     if outcome is None or execution.finished_at is None:
         return {}
     increments = row_increments(execution, outcome)
-    return {_row_key(period, start, execution): increments
+    return {row_key(period, start, execution): increments
             for period, start in period_starts(execution.finished_at).items()}  # fmt: skip
 
 
@@ -157,16 +157,16 @@ def rollup_write(rows: Mapping[RowKey, Mapping[str, Any]], modules: Mapping[RowK
         return True
     alike: dict[frozenset[tuple[str, Any]], Q] = defaultdict(lambda: Q(pk__in=[]))
     for key, increments in rows.items():
-        alike[frozenset(increments.items())] |= Q(**_row_fields(key))
+        alike[frozenset(increments.items())] |= Q(**row_fields(key))
     try:
         with transaction.atomic():
             ExecutionRollup.objects.bulk_create(
-                [ExecutionRollup(**_row_fields(key), module=modules[key]) for key in rows],
+                [ExecutionRollup(**row_fields(key), module=modules[key]) for key in rows],
                 ignore_conflicts=True,
             )
-            for increments, which in alike.items():
+            for gains, which in alike.items():
                 ExecutionRollup.objects.filter(which).update(
-                    **{name: F(name) + value for name, value in increments}
+                    **{name: F(name) + value for name, value in gains}
                 )
     except DatabaseError:  # metrics must never break the end of an execution
         logger.warning("rollup of %d rows failed; kept for the next try", len(rows),
@@ -175,14 +175,14 @@ def rollup_write(rows: Mapping[RowKey, Mapping[str, Any]], modules: Mapping[RowK
     return True
 
 
-def _row_key(period: str, start: datetime, execution: TaskExecution) -> RowKey:
+def row_key(period: str, start: datetime, execution: TaskExecution) -> RowKey:
     """Minute, hour and day rows leave the worker out (fewer rows to sum); all-time rows
     keep it (/metrics' hostname)."""
     worker = execution.worker if period == RollupPeriod.TOTAL else ""
     return (period, start, execution.task_name, execution.queue, worker)
 
 
-def _row_fields(key: RowKey) -> dict[str, Any]:
+def row_fields(key: RowKey) -> dict[str, Any]:
     period, start, task_name, queue, worker = key
     return {"period": period, "start": start, "task_name": task_name, "queue": queue,
             "worker": worker}  # fmt: skip

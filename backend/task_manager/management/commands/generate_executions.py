@@ -38,7 +38,8 @@ INSERT INTO task_manager_taskexecution (
     task_id, name, task_name, module, title, status, progress, current_step, total_steps,
     message, total_items, processed_items, failed_items, waits_for_children, error, traceback,
     args, kwargs, queue, queued_at, admitted_at, requeue_count, worker, owner, attempt,
-    created_at, started_at, finished_at, updated_at, seq)
+    created_at, started_at, finished_at, updated_at, seq, children_count, children_failed,
+    steps)
 SELECT 'gen-' || g, t.name, t.name, 'module' || (t.n %% 4), '', s.status,
        100, 0, 0, '', 0, 0, 0, false,
        CASE WHEN s.status = 'FAILURE' THEN 'ValueError: generated failure ' || (g %% 7) ELSE '' END,
@@ -46,7 +47,7 @@ SELECT 'gen-' || g, t.name, t.name, 'module' || (t.n %% 4), '', s.status,
        f.finished - make_interval(secs => r.runtime + r.wait), f.finished, 0,
        (ARRAY[{workers}])[1 + (g / 3) %% 3], '', CASE WHEN g %% 33 = 0 THEN 2 ELSE 1 END,
        f.finished - make_interval(secs => r.runtime + r.wait),
-       f.finished - make_interval(secs => r.runtime), f.finished, f.finished, 1
+       f.finished - make_interval(secs => r.runtime), f.finished, f.finished, 1, 0, 0, '[]'
 FROM generate_series(1, %(count)s) AS g
 CROSS JOIN LATERAL (SELECT (ARRAY[{tasks}])[1 + g %% 12] AS name, g %% 12 AS n) AS t
 CROSS JOIN LATERAL (SELECT CASE WHEN g %% 100 < 8 THEN 'FAILURE' WHEN g %% 100 < 10
@@ -160,10 +161,11 @@ class Command(BaseCommand):
         outcome = rollups.OUTCOME_FIELD[ExecutionStatus(execution.status)]
         assert execution.finished_at is not None
         for period, start in rollups.period_starts(execution.finished_at).items():
-            key = rollups.rollup_key(period, start, execution)
-            row = rows.get(tuple(key.values()))
+            key = rollups.row_key(period, start, execution)
+            row = rows.get(key)
             if row is None:
-                row = rows[tuple(key.values())] = ExecutionRollup(**key, module=execution.module)
+                row = rows[key] = ExecutionRollup(**rollups.row_fields(key),
+                                                  module=execution.module)  # fmt: skip
             rollups.count_into(row, execution, outcome)
 
     def time_endpoint(self) -> None:
