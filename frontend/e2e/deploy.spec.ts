@@ -86,9 +86,10 @@ test('a deployment launched on /deploy checks its 8 steps live, then opens its p
   await expect(page.getByRole('region', { name: 'Notifications toasts' }).getByText(`Deploy ${hostname} finished`)).toBeVisible();
   await expect(page.locator('.bell-button')).toHaveAccessibleName('Notifications, 1 unread');
 
-  // Seed 000: the deployment's page opens 2 s after the success.
+  // Seed 000: the deployment's page opens 2 s after the success, not at once (the test saw
+  // the success some time after the page did: only a clear pause is checked).
   await page.waitForURL(/\/deploy\/\d+$/, { timeout: 10_000 });
-  expect(Date.now() - succeededAt).toBeGreaterThanOrEqual(1500);
+  expect(Date.now() - succeededAt).toBeGreaterThanOrEqual(1000);
   await expect(page.getByRole('heading', { level: 1, name: hostname })).toContainText('success');
   await expect(page.getByRole('list', { name: 'Deployment steps' }).getByRole('listitem').filter({ hasText: '(completed)' })).toHaveCount(8);
   await expect(page.getByRole('log')).toContainText('Step 8/8');
