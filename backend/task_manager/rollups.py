@@ -1,13 +1,13 @@
 """Per-minute rollups of finished executions: what the metrics endpoint and /metrics read.
 
 `rollup_execution_finished` is registered with task_manager.hooks (apps.py). After an end
-commits it only counts the execution in memory; a timer writes what a process counted at
+commits it only counts the execution in memory; a thread writes what a process counted at
 most once a second (TASKPULSE_ROLLUP_FLUSH_SECONDS; 0: each end at once), summed by row, in
 one transaction: one INSERT of the rows not there yet, and one UPDATE for each set of rows
 that gain the same (one end's four rows: one). The end's transaction does not grow, and a
 burst of a thousand ends a second costs a few statements a second, not two per end (the
 tracked task's statements stay at three: task_manager/tests/test_statements.py). What a
-process counted in its last second is lost if it dies before the timer fires.
+process counted in its last second is lost if it dies before its next write.
 
 Runtimes and queue waits are histograms over BOUNDS (seconds), as Prometheus keeps them;
 percentiles are read from them by linear interpolation inside the bucket, like PromQL's
@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import F, Q, Sum
 
 from task_manager.histograms import BOUNDS, RUNTIME_FIELDS, SLOTS, WAIT_FIELDS
@@ -92,7 +93,9 @@ def execution_rows(execution: TaskExecution) -> dict[RowKey, dict[str, Any]]:
 
 
 class PendingRollups:
-    """What this process counted and has not written yet, summed by row."""
+    """What this process counted and has not written yet, summed by row, and the thread
+    that writes it (one per process, with its own database connection, kept between
+    writes as the process' other connections are)."""
 
     def __init__(self) -> None:
         self._reset()
@@ -102,42 +105,55 @@ class PendingRollups:
         self._lock = threading.Lock()
         self._rows: dict[RowKey, dict[str, Any]] = {}
         self._modules: dict[RowKey, str] = {}
-        self._timer: threading.Timer | None = None
+        self._counted = threading.Event()
+        self._writer: threading.Thread | None = None
 
     def add(self, execution: TaskExecution) -> None:
-        every = settings.TASKPULSE_ROLLUP_FLUSH_SECONDS
-        if every <= 0:
+        if settings.TASKPULSE_ROLLUP_FLUSH_SECONDS <= 0:
             rollup_add(execution)
             return
+        rows = execution_rows(execution)
         with self._lock:
-            for key, increments in execution_rows(execution).items():
-                row = self._rows.setdefault(key, defaultdict(int))
-                for name, value in increments.items():
-                    row[name] += value
-                self._modules[key] = execution.module
-            if self._timer is None:
-                self._timer = threading.Timer(every, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
+            _sum_into(self._rows, rows)
+            self._modules.update(dict.fromkeys(rows, execution.module))
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_forever, daemon=True,
+                                                name="taskpulse-rollups")  # fmt: skip
+                self._writer.start()
+        self._counted.set()
+
+    def _write_forever(self) -> None:
+        while True:
+            self._counted.wait()
+            time.sleep(settings.TASKPULSE_ROLLUP_FLUSH_SECONDS)
+            self._counted.clear()
+            close_old_connections()  # a connection the server dropped, or past its age
+            self.flush()
 
     def discard(self) -> None:
         """Forget what is counted and not written (a test that buffered some)."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._rows, self._modules, self._timer = {}, {}, None
+            self._rows, self._modules = {}, {}
 
     def flush(self) -> None:
+        """Write what is counted; kept for the next write if the database refuses."""
         with self._lock:
             rows, modules = self._rows, self._modules
-            self._rows, self._modules, self._timer = {}, {}, None
+            self._rows, self._modules = {}, {}
         if rows and not rollup_write(rows, modules):
-            with self._lock:  # the database refused: keep them for the next flush
-                for key, increments in rows.items():
-                    row = self._rows.setdefault(key, defaultdict(int))
-                    for name, value in increments.items():
-                        row[name] += value
-                    self._modules[key] = modules[key]
+            with self._lock:
+                _sum_into(self._rows, rows)
+                self._modules.update(modules)
+            self._counted.set()
+
+
+def _sum_into(
+    total: dict[RowKey, dict[str, Any]], rows: Mapping[RowKey, Mapping[str, Any]]
+) -> None:
+    for key, increments in rows.items():
+        row = total.setdefault(key, defaultdict(int))
+        for name, value in increments.items():
+            row[name] += value
 
 
 pending = PendingRollups()
