@@ -10,10 +10,10 @@ class EdiConfig(AppConfig):
         # last file has: that is declared on the import task (tracking_info reads it).
         from edi import tasks  # noqa: F401 - the tasks' hooks
         from edi.hooks import files_follow_executions
-        from edi.services import FILE_TASK, IMPORT_TASK, import_retry
+        from edi.services import FILE_TASK, IMPORT_TASK, RETRY_REFUSAL
         from task_manager.hooks import on_execution_finished
-        from task_manager.retries import register_retrier
+        from task_manager.retries import refuse_retry
 
         on_execution_finished(files_follow_executions)
-        register_retrier(IMPORT_TASK, import_retry)
-        register_retrier(FILE_TASK, import_retry)
+        refuse_retry(IMPORT_TASK, RETRY_REFUSAL)
+        refuse_retry(FILE_TASK, RETRY_REFUSAL)

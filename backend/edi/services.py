@@ -185,13 +185,12 @@ def import_outcome(parent: TaskExecution) -> ChildrenOutcome:
     return ChildrenOutcome(S.SUCCESS, f"Import finished: {files} files, {failed} failed")
 
 
-def import_retry(*, execution: TaskExecution, user: User) -> TaskExecution:
-    """Registered retrier of the import and file tasks: an import is not re-run from its
-    execution, since its uploaded files are deleted once read (edi.uploads)."""
-    raise tracking.RetryNotAllowed(
-        "An EDI import is not re-run from its execution: its uploaded files are deleted "
-        "once read. Upload the files again."
-    )
+# An import is not re-run from its execution: its uploaded files are deleted once read
+# (edi.uploads). Its executions carry `can_retry: false`; a retry answers 409 with this.
+RETRY_REFUSAL = (
+    "An EDI import is not re-run from its execution: its uploaded files are deleted "
+    "once read. Upload the files again."
+)
 
 
 # --- files no task will read -----------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from task_manager import redaction, steps
+from task_manager import redaction, rules, steps
 from task_manager.models import TaskExecution, TaskLogLine, TaskNotification
 
 
@@ -58,6 +58,7 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
         "is_active": execution.is_active,
         "cancel_requested": execution.cancel_requested_at is not None,
         "can_cancel": execution.is_active and execution.cancel_requested_at is None,
+        "can_retry": rules.can_retry(execution.status, execution.task_name),
     }
 
 

@@ -5,12 +5,16 @@ for them) and links back (`retry_of`); the original lists its `retries`. How the
 sent again depends on how it was launched:
 
 - a module that launches its task itself registers a retrier for the task name (deploy:
-  a new deployment with the same params, its validation and rate limit; edi refuses, its
-  uploads being deleted once read):
+  a new deployment with the same params, its validation and rate limit):
 
       register_retrier("deploy.deploy_vm", retry_deployment)
 
       def retry_deployment(*, execution, user) -> TaskExecution: ...
+
+- a module whose task cannot run again from its execution refuses it (edi: its uploads are
+  deleted once read), and its executions carry `can_retry: false`:
+
+      refuse_retry("edi.import_files", "Upload the files again.")
 
 - a template launch is launched again from its template with its params;
 - anything else is sent again with its args, kwargs and queue.
@@ -25,11 +29,11 @@ from django.db import transaction
 
 from task_manager.launchers import template_launch
 from task_manager.launching import execution_launch
-from task_manager.models import ExecutionStatus, TaskExecution
+from task_manager.models import TaskExecution
+from task_manager.rules import RETRYABLE_STATUSES, refuse_retry, retry_refusal
 from task_manager.writes import execution_touch
 
-S = ExecutionStatus
-RETRYABLE_STATUSES = frozenset({S.FAILURE, S.REVOKED})
+__all__ = ["RetryNotAllowed", "execution_retry", "refuse_retry", "register_retrier"]
 
 
 class RetryNotAllowed(Exception):
@@ -56,6 +60,9 @@ def execution_retry(*, execution: TaskExecution, by: User) -> TaskExecution:
         raise RetryNotAllowed(
             f"Execution {execution.pk} is {state}: only a FAILURE or REVOKED one is retried."
         )
+    refusal = retry_refusal(execution.task_name)
+    if refusal is not None:
+        raise RetryNotAllowed(refusal)
     user = execution.user or by
     with transaction.atomic():
         retry = _launch_again(execution, user)

@@ -34,6 +34,26 @@ def can_transition(current: str, new: str) -> bool:
     return new == current or new in TRANSITIONS[current]
 
 
+# Which finished executions may be launched again (POST .../retry/), and the tasks a module
+# refuses to re-run from their execution, with the reason (declared in an AppConfig.ready()).
+RETRYABLE_STATUSES = frozenset({S.FAILURE, S.REVOKED})
+_retry_refusals: dict[str, str] = {}
+
+
+def refuse_retry(task_name: str, reason: str) -> None:
+    """Executions of `task_name` are never retried: `can_retry` is false for them and a
+    retry answers 409 with `reason`."""
+    _retry_refusals[task_name] = reason
+
+
+def retry_refusal(task_name: str) -> str | None:
+    return _retry_refusals.get(task_name)
+
+
+def can_retry(status: str, task_name: str) -> bool:
+    return status in RETRYABLE_STATUSES and task_name not in _retry_refusals
+
+
 @dataclass
 class Change:
     """Fields a task reports; None means unchanged. Deltas add to the stored counters."""

@@ -229,6 +229,16 @@ test.describe('phone', () => {
     await expect(row.locator('td.col-created')).toBeVisible();
     await snap('ops-list-phone');
 
+    // Everything matching is reachable from one tick (the page's checkbox hides with the headings).
+    await row.getByRole('checkbox', { name: /^Select / }).check();
+    const bar = page.getByRole('region', { name: 'Bulk actions' });
+    await bar.getByRole('button', { name: /^Select all \d+ matching$/ }).click();
+    await expect(bar).toContainText(/All \d+ matching selected/);
+    const barBox = await bar.boundingBox();
+    expect((barBox?.x ?? -1) >= 0 && (barBox?.x ?? 0) + (barBox?.width ?? 0) <= 390).toBe(true);
+    await bar.getByRole('button', { name: 'Clear selection' }).click();
+    await expect(bar).toBeHidden();
+
     // The notifications popover, inside the viewport.
     await bell.click();
     const panel = page.getByRole('dialog', { name: 'Notifications' });

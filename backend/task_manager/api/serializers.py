@@ -94,6 +94,9 @@ class ExecutionSerializer(serializers.Serializer):
     is_active = serializers.BooleanField()
     cancel_requested = serializers.BooleanField()
     can_cancel = serializers.BooleanField()
+    can_retry = serializers.BooleanField(
+        help_text="A finished FAILURE or REVOKED execution its module can run again."
+    )
 
     def to_representation(self, instance: TaskExecution) -> dict[str, Any]:
         return payloads.execution_data(instance)

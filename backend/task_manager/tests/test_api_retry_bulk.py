@@ -115,10 +115,26 @@ def test_a_deployment_retries_as_a_new_deployment(api: APIClient, user: User) ->
 def test_an_edi_import_is_not_retried_and_says_why(api: APIClient, user: User) -> None:
     original = make_execution(user=user, status=S.FAILURE, task_name="edi.import_files")
 
+    listed = api.get(f"/api/tasks/executions/{original.pk}/").json()
     response = api.post(retry_url(original))
 
+    assert listed["can_retry"] is False
     assert response.status_code == 409
     assert "Upload the files again" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("status", "can_retry"), [(S.FAILURE, True), (S.REVOKED, True),
+                                                    (S.SUCCESS, False), (S.PROGRESS, False)])
+def test_can_retry_says_whether_a_retry_would_be_taken(
+    api: APIClient, user: User, status: str, can_retry: bool
+) -> None:
+    execution = make_execution(user=user, status=status)
+
+    listed = api.get("/api/tasks/executions/").json()["results"]
+    detail = api.get(f"/api/tasks/executions/{execution.pk}/").json()
+
+    assert [row["can_retry"] for row in listed] == [can_retry]
+    assert detail["can_retry"] is can_retry
 
 
 @pytest.mark.parametrize("status", [S.PENDING, S.PROGRESS, S.RETRY, S.SUCCESS])

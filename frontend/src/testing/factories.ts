@@ -5,6 +5,7 @@ let nextId = 100;
 export function buildExecution(overrides: Partial<Execution> = {}): Execution {
   nextId += 1;
   const id = overrides.id ?? nextId;
+  const status = overrides.status ?? 'PROGRESS';
   return {
     id,
     task_id: `celery-${id}`,
@@ -35,6 +36,8 @@ export function buildExecution(overrides: Partial<Execution> = {}): Execution {
     is_active: true,
     cancel_requested: false,
     can_cancel: true,
+    // As the server says it for a deployment: a finished failure or cancel is retried.
+    can_retry: status === 'FAILURE' || status === 'REVOKED',
     ...overrides,
   };
 }

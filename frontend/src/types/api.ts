@@ -61,6 +61,8 @@ export type Execution = {
   is_active: boolean;
   cancel_requested?: boolean;
   can_cancel: boolean;
+  /** A finished FAILURE or REVOKED execution its module can run again (an EDI import can't). */
+  can_retry: boolean;
   /** Staff only, on the detail endpoint. */
   traceback?: string | null;
   /** The launch params of a template launch (secret-looking keys redacted by the server). */

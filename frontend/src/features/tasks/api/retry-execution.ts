@@ -14,11 +14,6 @@ export function describeRetryError(error: Error): string {
   return error.message;
 }
 
-/** Only a finished failed or cancelled execution is retried. */
-export function canRetry(execution: Pick<Execution, 'status' | 'is_active'>): boolean {
-  return !execution.is_active && (execution.status === 'FAILURE' || execution.status === 'REVOKED');
-}
-
 export function useRetryExecution() {
   const queryClient = useQueryClient();
   return useMutation({

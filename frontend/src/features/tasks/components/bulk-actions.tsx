@@ -30,8 +30,6 @@ type BulkActionsProps = {
   selection: Selection;
   /** How many executions match the filters (for "select all N matching"). */
   matching: number;
-  /** How many are on this page. */
-  pageCount: number;
   /** The list's filters, sent when acting on everything matching. */
   filter: QueryParams;
   isStaff: boolean;
@@ -42,7 +40,7 @@ type BulkActionsProps = {
  * The bar over a list with rows selected: how many, "select all N matching", and the bulk
  * actions, each confirmed with the count it acts on.
  */
-export function BulkActions({ selection, matching, pageCount, filter, isStaff, onLaunched }: BulkActionsProps) {
+export function BulkActions({ selection, matching, filter, isStaff, onLaunched }: BulkActionsProps) {
   const [action, setAction] = useState<BulkAction | null>(null);
   const bulk = useBulkExecutions();
   const count = selection.allMatching ? matching : selection.ids.size;
@@ -75,7 +73,9 @@ export function BulkActions({ selection, matching, pageCount, filter, isStaff, o
       <p className="bulk-count" aria-live="polite">
         {selection.allMatching ? `All ${matching} matching selected` : `${count} selected`}
       </p>
-      {!selection.allMatching && selection.ids.size >= pageCount && matching > pageCount && (
+      {/* Offered from the first tick, not only once the page is ticked: on a phone the
+          page's checkbox hides with the column headings. */}
+      {!selection.allMatching && matching > selection.ids.size && (
         <button type="button" className="button button-small button-link" onClick={selection.selectAllMatching}>
           Select all {matching} matching
         </button>

@@ -323,13 +323,16 @@ describe('TaskMonitor', () => {
   });
 
   it('retries a failed execution with the same arguments and opens the new one', async () => {
-    const failed = { ...running, id: 60, title: 'Import 60', status: 'FAILURE' as const, is_active: false, can_cancel: false };
+    const failed = { ...running, id: 60, title: 'Import 60', status: 'FAILURE' as const, is_active: false, can_cancel: false, can_retry: true };
+    // A failure its module can't run again (an EDI import: its uploads are gone) has no Retry.
+    const unretryable = { ...failed, id: 61, title: 'Import 61', can_retry: false };
     const { user, fetchMock, router } = renderMonitor({
-      [`GET ${LIST}`]: { body: buildPage([failed, running]) },
+      [`GET ${LIST}`]: { body: buildPage([failed, unretryable, running]) },
       'POST /api/tasks/executions/60/retry/': { status: 201, body: { ...running, id: 99, retry_of: 60 } },
     });
     await screen.findByRole('link', { name: 'Import 60' });
     expect(within(row(42)).queryByRole('button', { name: /Retry/ })).not.toBeInTheDocument();
+    expect(within(row(61)).queryByRole('button', { name: /Retry/ })).not.toBeInTheDocument();
 
     await user.click(within(row(60)).getByRole('button', { name: 'Retry Import 60' }));
 
@@ -411,8 +414,12 @@ describe('TaskMonitor', () => {
     );
     await screen.findByRole('link', { name: 'Deploy bulk-0' });
 
-    await user.click(screen.getByRole('checkbox', { name: 'Select every task on this page' }));
+    // One tick offers everything matching (on a phone the page's checkbox is hidden).
+    await user.click(screen.getByRole('checkbox', { name: 'Select Deploy bulk-0' }));
     const bar = screen.getByRole('region', { name: 'Bulk actions' });
+    expect(within(bar).getByText('1 selected')).toBeInTheDocument();
+    expect(within(bar).getByRole('button', { name: 'Select all 30 matching' })).toBeInTheDocument();
+    await user.click(screen.getByRole('checkbox', { name: 'Select every task on this page' }));
     expect(within(bar).getByText('25 selected')).toBeInTheDocument();
     await user.click(within(bar).getByRole('button', { name: 'Select all 30 matching' }));
     expect(within(bar).getByText('All 30 matching selected')).toBeInTheDocument();

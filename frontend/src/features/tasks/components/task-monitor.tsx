@@ -104,7 +104,6 @@ export function TaskMonitor({ user }: TaskMonitorProps) {
           <BulkActions
             selection={selection}
             matching={executions.data.count}
-            pageCount={executions.data.results.length}
             filter={filterParams}
             isStaff={user.is_staff}
             onLaunched={(job) => setBulkJobId(job.id)}
