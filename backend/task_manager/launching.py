@@ -70,7 +70,7 @@ def execution_launch(
             task_id=uuid(), task_name=task_name, name=info.get("name", task_name),
             module=module, title=title or info.get("title", ""), user=user, template=template,
             parent=parent, params=params, args=list(args or []), kwargs=dict(kwargs or {}),
-            queue=(options or {}).get("queue", ""), message=wait or turns.ADMITTED_MESSAGE,
+            queue=routed_queue(task_name, options), message=wait or turns.ADMITTED_MESSAGE,
             admitted_at=None if wait else timezone.now(),
             steps=steps.planned(info.get("steps")),
         )  # fmt: skip
@@ -124,6 +124,13 @@ def _send_launched(execution: TaskExecution, options: dict[str, Any]) -> None:
     """Send a committed launch; the launcher's copy then says whether it went."""
     execution_send(execution.pk, options)
     execution.refresh_from_db(fields=["queued_at", "message"])
+
+
+def routed_queue(task_name: str, options: dict[str, Any] | None) -> str:
+    """The queue the task's message goes to: the one asked for, else Celery's routes (the
+    default queue when none matches), so the Queues page counts the execution under it."""
+    queue = celery_app.amqp.router.route(dict(options or {}), task_name).get("queue")
+    return str(getattr(queue, "name", queue) or celery_app.conf.task_default_queue)
 
 
 def execution_waits_for_broker(execution: TaskExecution) -> bool:

@@ -127,6 +127,7 @@ def notification_data(notification: TaskNotification) -> dict[str, Any]:
         "title": notification.title,
         "message": notification.message,
         "execution_id": notification.execution_id,
+        "module": notification.execution.module if notification.execution else None,
         "created_at": iso(notification.created_at),
         "read": notification.read_at is not None,
     }

@@ -92,7 +92,7 @@ def execution_log_lines(
 
 
 def notification_list(*, user: User, unread: bool = False) -> QuerySet[TaskNotification]:
-    queryset = TaskNotification.objects.filter(user_id=user.pk)
+    queryset = TaskNotification.objects.filter(user_id=user.pk).select_related("execution")
     return queryset.filter(read_at__isnull=True) if unread else queryset
 
 

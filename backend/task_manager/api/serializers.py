@@ -448,6 +448,7 @@ class NotificationSerializer(serializers.Serializer):
     title = serializers.CharField()
     message = serializers.CharField()
     execution_id = serializers.IntegerField(allow_null=True)
+    module = serializers.CharField(allow_null=True, help_text="Its execution's module.")
     created_at = serializers.DateTimeField()
     read = serializers.BooleanField()
 

@@ -122,3 +122,13 @@ def test_list_query_count_does_not_grow_with_rows(
         response = api.get(BASE, {"page_size": 100})
 
     assert len(response.json()["results"]) == rows
+
+
+def test_a_notification_names_its_executions_module(api: APIClient, user: User) -> None:
+    execution = make_execution(user=user, status="SUCCESS", module="edi")
+    TaskNotification.objects.create(user=user, execution=execution, title="Import finished")
+    TaskNotification.objects.create(user=user, title="No execution")
+
+    results = api.get(BASE).json()["results"]
+
+    assert [row["module"] for row in results] == [None, "edi"]

@@ -105,3 +105,21 @@ def test_a_send_makes_no_result_backend_call(
     assert not launching.execution_waits_for_broker(execution)
     assert execution.queued_at is not None
     assert (sent[0]["ignore_result"], sent[0]["retry"]) == (True, False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_execution_records_the_queue_its_message_goes_to(
+    user: User, published: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[dict[str, object]] = []
+    monkeypatch.setattr(launching.celery_app, "send_task",
+                        lambda name, **options: sent.append(options))  # fmt: skip
+
+    routed = launching.execution_launch(task="task_manager.demo", user=user)
+    asked = launching.execution_launch(task="task_manager.demo", user=user,
+                                       options={"queue": "slow"})  # fmt: skip
+
+    # The Queues page counts an execution under its queue: the default one when none routes.
+    assert routed.queue == launching.celery_app.conf.task_default_queue
+    assert asked.queue == "slow"
+    assert [options["queue"] for options in sent] == [routed.queue, "slow"]

@@ -44,7 +44,7 @@ const router = createBrowserRouter([
           { path: 'workers', element: <WorkersRoute /> },
           { path: 'queues', element: <QueuesRoute /> },
           { path: 'failures', element: <FailuresRoute /> },
-          { path: 'metrics', element: lazyPage(<MetricsRoute />, 'Loading metrics…') },
+          { path: 'task-metrics', element: lazyPage(<MetricsRoute />, 'Loading metrics…') },
           { path: 'templates', element: <TemplatesRoute /> },
           { path: 'deploy', element: <DeployRoute /> },
           { path: 'deploy/:historyId', element: <DeploymentRoute /> },

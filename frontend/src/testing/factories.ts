@@ -62,6 +62,7 @@ export function buildNotification(overrides: Partial<Notification> = {}): Notifi
     title: 'Deploy web-01 finished',
     message: 'The VM is up.',
     execution_id: 42,
+    module: 'deploy',
     created_at: '2025-01-16T10:31:00Z',
     read: false,
     ...overrides,

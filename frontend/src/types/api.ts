@@ -108,6 +108,8 @@ export type Notification = {
   title: string;
   message: string;
   execution_id: number | null;
+  /** Its execution's module (deploy, edi...), null without an execution. */
+  module: string | null;
   created_at: string;
   read: boolean;
 };

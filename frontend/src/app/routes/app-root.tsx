@@ -22,7 +22,7 @@ const NAV: NavItem[] = [
 ];
 const STAFF_NAV: NavItem[] = [
   ...NAV,
-  { to: '/metrics', label: 'Metrics' },
+  { to: '/task-metrics', label: 'Metrics' },
   { to: '/queues', label: 'Queues' },
   { to: '/workers', label: 'Workers' },
 ];

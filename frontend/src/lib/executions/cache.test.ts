@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildExecution, buildPage } from '@/testing/factories';
+import { buildExecution } from '@/testing/factories';
 import { createTestQueryClient } from '@/testing/render';
 import type { Execution } from '@/types/api';
 
-import { applyExecution, findCachedExecution } from './cache';
+import { applyExecution } from './cache';
 import { executionKeys } from './keys';
 
 const steps = [{ index: 1, name: 'Connect', status: 'done', started_at: null, finished_at: null }];
@@ -33,14 +33,5 @@ describe('applyExecution', () => {
 
     expect(queryClient.getQueryData<Execution>(executionKeys.detail(7))?.retries).toEqual([9]);
     expect(queryClient.getQueryState(executionKeys.detail(7))?.isInvalidated).toBe(false);
-  });
-});
-
-describe('findCachedExecution', () => {
-  it('finds an execution in its detail or in any list', () => {
-    const queryClient = createTestQueryClient();
-    queryClient.setQueryData(executionKeys.list({ page: 1 }), buildPage([buildExecution({ id: 8, module: 'edi' })]));
-    expect(findCachedExecution(queryClient, 8)?.module).toBe('edi');
-    expect(findCachedExecution(queryClient, 9)).toBeUndefined();
   });
 });

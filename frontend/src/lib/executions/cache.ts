@@ -104,17 +104,6 @@ export function patchExecution(queryClient: QueryClient, id: number, patch: Part
   );
 }
 
-/** The execution as some cache entry (its detail, or any list holding it) knows it. */
-export function findCachedExecution(queryClient: QueryClient, id: number): Execution | undefined {
-  const detail = queryClient.getQueryData<Execution>(executionKeys.detail(id));
-  if (detail) return detail;
-  for (const query of listQueries(queryClient, false)) {
-    const found = query.state.data?.results.find((item) => item.id === id);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 /** A freshly fetched list page, with any item the cache already knows in a newer state. */
 export function mergeNewerIntoPage(queryClient: QueryClient, page: Page<Execution>) {
   const results = page.results.map((item) =>

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 import { Toaster } from '@/components/ui/toaster';
 import { toast } from '@/lib/toast';
-import { buildExecution, buildNotification, buildPage } from '@/testing/factories';
+import { buildNotification, buildPage } from '@/testing/factories';
 import { FakeWebSocket } from '@/testing/fake-websocket';
 import { fetchCalls, mockFetch } from '@/testing/mock-fetch';
 import { createTestLiveClient, createTestQueryClient, renderRoutes } from '@/testing/render';
@@ -122,17 +122,13 @@ describe('NotificationsBell', () => {
     await screen.findByRole('button', { name: 'Notifications, 0 unread' });
     await goLive();
 
-    // The executions' modules are known from their live states.
-    for (let id = 1; id <= 10; id += 1) {
-      const execution = buildExecution({ id, module: 'deploy', status: id > 8 ? 'FAILURE' : 'SUCCESS', is_active: false, seq: 5 });
-      act(() => FakeWebSocket.latest().receive({ type: 'task.status', execution_id: id, seq: 5, execution }));
-    }
-    push(buildNotification({ id: 101, title: 'Deploy web-1 finished', execution_id: 1 }));
+    // Each notification names its execution's module: the burst's noun.
+    push(buildNotification({ id: 101, title: 'Deploy web-1 finished', execution_id: 1, module: 'deploy' }));
     const toasts = screen.getByRole('region', { name: 'Notifications toasts' });
     expect(await within(toasts).findByRole('link', { name: 'Deploy web-1 finished' })).toBeInTheDocument();
 
     for (let id = 2; id <= 10; id += 1) {
-      push(buildNotification({ id: 100 + id, title: `Deploy web-${id} done`, level: id > 8 ? 'error' : 'success', execution_id: id }));
+      push(buildNotification({ id: 100 + id, title: `Deploy web-${id} done`, level: id > 8 ? 'error' : 'success', execution_id: id, module: 'deploy' }));
     }
     expect(await within(toasts).findByText('10 deployments finished, 2 failed')).toBeInTheDocument();
     expect(within(toasts).getAllByRole('status')).toHaveLength(1);

@@ -3,7 +3,6 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useRef } from 'react';
 
-import { findCachedExecution } from '@/lib/executions/cache';
 import { useLiveEvent } from '@/lib/live/live-context';
 import { hasToast, toast, type ToastTone } from '@/lib/toast';
 import type { Notification, Page } from '@/types/api';
@@ -19,9 +18,6 @@ const TONES: Record<string, ToastTone> = {
   error: 'error',
 };
 
-/** The modules of executions seen live lately (a notification does not carry its module). */
-const MODULES_KEPT = 500;
-
 type Burst = { key: string; entries: BurstEntry[] };
 
 /**
@@ -34,21 +30,14 @@ type Burst = { key: string; entries: BurstEntry[] };
 export function useNotificationStream(): void {
   const queryClient = useQueryClient();
   const seen = useRef(new Set<number>());
-  const modules = useRef(new Map<number, string>());
   const burst = useRef<Burst | null>(null);
-
-  useLiveEvent('execution', (execution) => {
-    modules.current.delete(execution.id);
-    modules.current.set(execution.id, execution.module);
-    if (modules.current.size > MODULES_KEPT) modules.current.delete(modules.current.keys().next().value ?? 0);
-  });
 
   useLiveEvent('notification', (notification) => {
     if (seen.current.has(notification.id)) return;
     seen.current.add(notification.id);
     if (!addToCache(queryClient, notification)) return;
     const executionKey = notification.execution_id ? `execution-${notification.execution_id}` : undefined;
-    const entry = { level: notification.level, module: moduleOf(queryClient, modules.current, notification) };
+    const entry = { level: notification.level, module: notification.module };
     if (executionKey && hasToast(executionKey)) {
       toast({ ...single(notification), key: executionKey });
     } else if (burst.current && hasToast(burst.current.key)) {
@@ -73,12 +62,6 @@ function single(notification: Notification) {
     message: notification.message || undefined,
     href: notification.execution_id ? `/tasks/${notification.execution_id}` : undefined,
   };
-}
-
-function moduleOf(queryClient: QueryClient, seen: Map<number, string>, notification: Notification): string | null {
-  const id = notification.execution_id;
-  if (!id) return null;
-  return seen.get(id) ?? findCachedExecution(queryClient, id)?.module ?? null;
 }
 
 /** Returns false when a cached list already had it (it is not new). */

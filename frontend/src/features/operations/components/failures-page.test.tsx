@@ -28,7 +28,7 @@ describe('FailuresPage', () => {
     });
     const { user } = renderRoutes([{ path: '/failures', element: <FailuresPage /> }], { initialEntries: ['/failures?range=7d'] });
 
-    expect(await screen.findByText('5 failures in 1 groups')).toBeInTheDocument();
+    expect(await screen.findByText('5 failures in 1 group')).toBeInTheDocument();
     expect(screen.getByText("VM '…' not found after <n> s")).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'deploy.deploy_vm' })).toHaveAttribute('href', '/?status=FAILURE&name=deploy.deploy_vm');
     expect(screen.getByRole('link', { name: '#812' })).toHaveAttribute('href', '/tasks/812');

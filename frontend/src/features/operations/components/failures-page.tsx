@@ -25,7 +25,7 @@ export function FailuresPage() {
       </div>
       <section className="panel" aria-labelledby="failures-heading">
         <h2 id="failures-heading">
-          {failures.data ? `${failures.data.total} failures in ${failures.data.groups.length} groups` : 'Failures'}
+          {failures.data ? failuresHeading(failures.data.total, failures.data.groups.length) : 'Failures'}
         </h2>
         <QueryPanel
           query={failures}
@@ -67,4 +67,8 @@ function FailureRow({ group }: { group: FailureGroup }) {
       </td>
     </tr>
   );
+}
+
+function failuresHeading(total: number, groups: number): string {
+  return `${total} ${total === 1 ? 'failure' : 'failures'} in ${groups} ${groups === 1 ? 'group' : 'groups'}`;
 }

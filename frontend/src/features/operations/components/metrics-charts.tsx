@@ -11,6 +11,9 @@ function label(start: string, bucketSeconds: number): string {
   return bucketSeconds >= 3_600 ? `${date.toLocaleDateString([], { weekday: 'short' })} ${time}` : time;
 }
 
+// Points drawn: a bucket with work between empty ones (the usual first minutes) shows.
+const DOT = { r: 2 };
+
 type ChartProps = { buckets: MetricsBucket[]; bucketSeconds: number };
 
 /** Outcomes per bucket, stacked; a tooltip on hover gives each count. */
@@ -45,10 +48,10 @@ export function LatencyChart({ buckets, bucketSeconds }: ChartProps) {
         <YAxis tick={{ fontSize: 12 }} unit=" s" />
         <Tooltip />
         <Legend />
-        <Line dataKey="runtime_p50" name="Runtime p50" stroke="#2563eb" dot={false} connectNulls isAnimationActive={false} />
-        <Line dataKey="runtime_p95" name="Runtime p95" stroke="#7c3aed" dot={false} connectNulls isAnimationActive={false} />
-        <Line dataKey="runtime_p99" name="Runtime p99" stroke="#db2777" dot={false} connectNulls isAnimationActive={false} />
-        <Line dataKey="wait_p95" name="Queue wait p95" stroke="#d97706" dot={false} connectNulls isAnimationActive={false} />
+        <Line dataKey="runtime_p50" name="Runtime p50" stroke="#2563eb" dot={DOT} connectNulls isAnimationActive={false} />
+        <Line dataKey="runtime_p95" name="Runtime p95" stroke="#7c3aed" dot={DOT} connectNulls isAnimationActive={false} />
+        <Line dataKey="runtime_p99" name="Runtime p99" stroke="#db2777" dot={DOT} connectNulls isAnimationActive={false} />
+        <Line dataKey="wait_p95" name="Queue wait p95" stroke="#d97706" dot={DOT} connectNulls isAnimationActive={false} />
       </LineChart>
       <figcaption className="visually-hidden">Runtime and queue wait percentiles</figcaption>
     </figure>

@@ -20,7 +20,7 @@ describe('MetricsPage', () => {
         },
       },
     });
-    renderRoutes([{ path: '/metrics', element: <MetricsPage /> }], { initialEntries: ['/metrics?range=24h&queue=deploy'] });
+    renderRoutes([{ path: '/task-metrics', element: <MetricsPage /> }], { initialEntries: ['/task-metrics?range=24h&queue=deploy'] });
 
     expect(await screen.findByRole('rowheader', { name: 'deploy.deploy_vm' })).toBeInTheDocument();
     expect(screen.getByText('40 ms')).toBeInTheDocument();

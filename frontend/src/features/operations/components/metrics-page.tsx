@@ -1,4 +1,4 @@
-// features/operations/components/: the /metrics page (staff).
+// features/operations/components/: the /task-metrics page (staff; /metrics is the Prometheus endpoint).
 
 import { useSearchParams } from 'react-router';
 
@@ -14,7 +14,7 @@ import { LatencyChart, OutcomesChart } from './metrics-charts';
 
 const TASK_COLUMNS: Column[] = ['Task', 'Succeeded', 'Failed', 'Failure rate', 'Retried', 'Cancelled', 'p50', 'p95', 'p99', 'Wait p95'];
 
-/** `/metrics` (staff): range and filters live in the URL, so a view can be shared. */
+/** `/task-metrics` (staff): range and filters live in the URL, so a view can be shared. */
 export function MetricsPage() {
   const [params, setParams] = useSearchParams();
   const filters: MetricsFilters = {
