@@ -1,15 +1,16 @@
-"""Static checks of docker-compose.yml, backend/Dockerfile and .dockerignore.
+"""Static checks of docker-compose.yml, its proxy's compose/nginx.conf, backend/Dockerfile
+and .dockerignore.
 
 No Docker engine is needed: the compose file is parsed with PyYAML and its `${VAR}`
 interpolation is resolved here the way Compose does it. The names the settings read are
-found by scanning the source, so these tests stay true as the settings grow.
+found by scanning the source (config/tests/deployment_env.py), so these tests stay true as
+the settings grow.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import importlib.util
-import inspect
 import json
 import os
 import re
@@ -26,31 +27,31 @@ import yaml
 from django.conf import settings
 
 from config.env import REPO_DIR, Env
+from config.tests.deployment_env import (
+    BROKER_URL_NAME,
+    names_a_deployment_may_set,
+    names_read_by_settings,
+    names_required_by_production,
+    skip_unless_the_settings_read_the_broker_url,
+)
 from stack.web import web_argv
 
 BACKEND_DIR = REPO_DIR / "backend"
 COMPOSE_FILE = REPO_DIR / "docker-compose.yml"
 DOCKERFILE = BACKEND_DIR / "Dockerfile"
 DOCKERIGNORE = REPO_DIR / ".dockerignore"
+NGINX_CONF = REPO_DIR / "compose" / "nginx.conf"
 
-EXPECTED_SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat", "flower"}
+EXPECTED_SERVICES = {
+    "postgres", "rabbitmq", "redis", "migrate", "web", "worker", "beat", "flower", "proxy",
+}  # fmt: skip
 BACKEND_SERVICES = {"migrate", "web", "worker", "beat", "flower"}
-
-# Read by the processes rather than by the settings: billiard/Celery (REMAP_SIGTERM),
-# Django (DJANGO_SETTINGS_MODULE), config.env (TASKPULSE_VAR_DIR), ensure_admin, Flower
-# (FLOWER_BASIC_AUTH, its --basic_auth).
-PROCESS_NAMES = {
-    "REMAP_SIGTERM",
-    "FLOWER_BASIC_AUTH",
-    "DJANGO_SETTINGS_MODULE",
-    "TASKPULSE_VAR_DIR",
-    "TASKPULSE_ADMIN_PASSWORD",
-}
 
 # What a deployment would set; the required ones are checked separately.
 DUMMY_ENVIRON = {
     "SECRET_KEY": "compose-test-secret-key",
     "POSTGRES_PASSWORD": "compose-test-db-password",
+    "RABBITMQ_PASSWORD": "compose-test-broker-password",
     "FLOWER_PASSWORD": "compose-test-flower-password",
 }
 
@@ -148,58 +149,6 @@ def seconds(duration: str) -> float:
     return sum(float(number) * units[unit] for number, unit in parts)
 
 
-# --- What the settings read ---------------------------------------------------------------
-
-_NAME = r"[\"'](?P<name>[A-Z][A-Z0-9_]*)[\"']"
-_OS_ENVIRON = re.compile(
-    r"\bos\.(?:environ(?:\.(?:get|setdefault|pop))?|getenv)\s*[\[(]\s*" + _NAME
-)
-
-
-def _python_sources(folder: Path) -> list[Path]:
-    return [
-        path
-        for path in sorted(folder.rglob("*.py"))
-        if not {"tests", "migrations", "node_modules", ".venv"} & set(path.parts)
-    ]
-
-
-@cache
-def names_read_by_settings() -> frozenset[str]:
-    """Every variable name the settings (through Env) and the backend code (os.environ) read."""
-    methods = {
-        name: inspect.signature(member)
-        for name, member in vars(Env).items()
-        if callable(member) and not name.startswith("_")
-    }
-    call = re.compile(r"\benv\.(?P<method>" + "|".join(methods) + r")\(\s*(?:" + _NAME + r")?")
-    names: set[str] = set()
-    settings_sources = [
-        *sorted((BACKEND_DIR / "config" / "settings").glob("*.py")),
-        BACKEND_DIR / "config" / "env.py",
-    ]
-    for path in settings_sources:
-        for match in call.finditer(path.read_text()):
-            if match["name"]:
-                names.add(match["name"])
-                continue
-            # env.database(...) and env.redis_url(...) fall back to their default name.
-            parameter = methods[match["method"]].parameters.get("name")
-            if parameter is not None and isinstance(parameter.default, str):
-                names.add(parameter.default)
-    for path in _python_sources(BACKEND_DIR):
-        names.update(match["name"] for match in _OS_ENVIRON.finditer(path.read_text()))
-    return frozenset(names)
-
-
-@cache
-def names_required_by_production() -> frozenset[str]:
-    """Variables without which config.settings.production refuses to load."""
-    source = (BACKEND_DIR / "config" / "settings" / "production.py").read_text()
-    pattern = r"ImproperlyConfigured\(\s*f?[\"'](?P<name>[A-Z][A-Z0-9_]*):"
-    return frozenset(re.findall(pattern, source))
-
-
 def test_the_scan_finds_the_names_the_settings_are_known_to_read() -> None:
     names = names_read_by_settings()
 
@@ -243,7 +192,7 @@ def test_backend_services_share_one_image_built_from_backend_dockerfile() -> Non
 
 
 def test_backend_environment_names_are_ones_the_code_reads() -> None:
-    known = names_read_by_settings() | PROCESS_NAMES
+    known = names_a_deployment_may_set()
 
     for name, service in backend_services(compose()).items():
         unknown = set(environment(service)) - known
@@ -275,6 +224,9 @@ def test_backend_services_connect_to_the_compose_postgres_redis_and_flower() -> 
             f"postgres://taskpulse:{DUMMY_ENVIRON['POSTGRES_PASSWORD']}@postgres:5432/taskpulse"
         ), name
         assert env["REDIS_URL"] == "redis://redis:6379/0", name
+        assert env[BROKER_URL_NAME] == (
+            f"amqp://taskpulse:{DUMMY_ENVIRON['RABBITMQ_PASSWORD']}@rabbitmq:5672/taskpulse"
+        ), name
         assert env["FLOWER_URL"] == "http://flower:5555", name
         assert env["FLOWER_PASSWORD"] == DUMMY_ENVIRON["FLOWER_PASSWORD"], name
         # Parsed by the same Env as the settings, so a bad value fails here, not in a container.
@@ -287,6 +239,18 @@ def test_backend_services_connect_to_the_compose_postgres_redis_and_flower() -> 
     postgres = environment(data["services"]["postgres"])
     assert postgres["POSTGRES_USER"] == postgres["POSTGRES_DB"] == "taskpulse"
     assert postgres["POSTGRES_PASSWORD"] == DUMMY_ENVIRON["POSTGRES_PASSWORD"]
+    rabbitmq = environment(data["services"]["rabbitmq"])
+    assert rabbitmq == {
+        "RABBITMQ_DEFAULT_USER": "taskpulse",
+        "RABBITMQ_DEFAULT_PASS": DUMMY_ENVIRON["RABBITMQ_PASSWORD"],
+        "RABBITMQ_DEFAULT_VHOST": "taskpulse",
+    }
+
+
+def test_the_broker_url_of_the_compose_file_is_read_by_the_settings() -> None:
+    skip_unless_the_settings_read_the_broker_url()
+
+    assert BROKER_URL_NAME in names_read_by_settings()
 
 
 def test_postgres_and_redis_are_persistent_and_have_healthchecks() -> None:
@@ -300,6 +264,25 @@ def test_postgres_and_redis_are_persistent_and_have_healthchecks() -> None:
     assert "--appendonly yes" in " ".join(command(redis))
     assert "ping" in " ".join(redis["healthcheck"]["test"])
     assert any(v.endswith(":/data") for v in redis["volumes"])
+
+
+def test_rabbitmq_is_persistent_under_a_fixed_node_name_and_has_a_healthcheck() -> None:
+    data = compose()
+    rabbitmq = data["services"]["rabbitmq"]
+
+    assert re.fullmatch(r"rabbitmq:(3|4)[.\d]*-management", rabbitmq["image"])
+    assert rabbitmq["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
+    mounts = dict(reversed(volume.split(":")[:2]) for volume in rabbitmq["volumes"])
+    assert mounts["/var/lib/rabbitmq"] in data["volumes"]
+    # Its data directory is named after the node, rabbit@<hostname>: the same at every start.
+    assert rabbitmq["hostname"] == "rabbitmq"
+    assert "ports" not in rabbitmq
+
+
+def test_every_celery_process_waits_for_a_healthy_broker() -> None:
+    services = compose()["services"]
+    for name in ("web", "worker", "beat", "flower"):
+        assert services[name]["depends_on"]["rabbitmq"] == {"condition": "service_healthy"}
 
 
 def test_depends_on_conditions_are_satisfiable() -> None:
@@ -324,17 +307,46 @@ def test_migrate_is_a_one_shot_migrate_then_ensure_admin() -> None:
     assert "TASKPULSE_ADMIN_PASSWORD" in environment(migrate)
 
 
-def test_web_runs_the_asgi_application_on_the_published_port() -> None:
-    web = compose()["services"]["web"]
+def test_web_runs_the_asgi_application_behind_the_proxy() -> None:
+    services = compose()["services"]
+    web, proxy = services["web"], services["proxy"]
     cmd = command(web)
 
     assert cmd == ["python", *web_argv("0.0.0.0", 8000)[1:]]  # noqa: S104 - in the container
     port = cmd[cmd.index("--port") + 1]
-    assert [str(p).rsplit(":", 1)[1] for p in web["ports"]] == [port]
-    assert str(web["ports"][0]) == f"8000:{port}"  # host side: WEB_PORT, 8000 by default
     assert environment(web)["WEB_PORT"] == port
+    assert nginx_upstream() == f"http://web:{port}"
+    listen = nginx_directives("listen")
+    assert len(listen) == 1
+    assert [str(p) for p in proxy["ports"]] == [f"8000:{listen[0]}"]  # host side: WEB_PORT
     overridden = interpolate_tree(raw_compose(), {**DUMMY_ENVIRON, "WEB_PORT": "9000"})
-    assert overridden["services"]["web"]["ports"] == [f"9000:{port}"]
+    assert overridden["services"]["proxy"]["ports"] == [f"9000:{listen[0]}"]
+    assert proxy["depends_on"]["web"] == {"condition": "service_healthy"}
+    mounts = dict(reversed(volume.split(":")[:2]) for volume in proxy["volumes"])
+    conf = mounts["/etc/nginx/conf.d/default.conf"]
+    assert (COMPOSE_FILE.parent / conf).resolve() == NGINX_CONF.resolve()
+    assert proxy["image"].startswith("nginx:")
+
+
+def test_web_and_worker_scale_without_clashing() -> None:
+    services = compose()["services"]
+    for name in ("web", "worker"):
+        for key in ("container_name", "hostname", "ports"):
+            assert key not in services[name], f"{name} sets {key}: --scale {name}=N would clash"
+    header = COMPOSE_FILE.read_text().split("\nname:")[0]
+    assert "--scale worker=3 --scale web=2" in header
+
+
+def test_web_trusts_the_client_address_the_proxy_sets() -> None:
+    """Login lockouts count per client address: without it, every client would share the
+    proxy's address, and five failed logins would lock out everybody."""
+    web = compose()["services"]["web"]
+
+    assert environment(web)["FORWARDED_ALLOW_IPS"] == "*"  # reachable only through the proxy
+    headers = nginx_proxy_headers()
+    # The edge: the client's own address, never a list the client sent (web trusts it all).
+    assert headers["X-Forwarded-For"] == "$remote_addr"
+    assert headers["X-Forwarded-Proto"] == "$scheme"
 
 
 def test_web_healthcheck_gets_api_health_with_the_standard_library() -> None:
@@ -347,9 +359,9 @@ def test_web_healthcheck_gets_api_health_with_the_standard_library() -> None:
     compile(code, "<web healthcheck>", "exec")
 
 
-def test_only_web_publishes_a_port() -> None:
+def test_only_the_proxy_publishes_a_port() -> None:
     for name, service in compose()["services"].items():
-        if name != "web":
+        if name != "proxy":
             assert "ports" not in service, f"{name} must not be published on the host"
 
 
@@ -420,7 +432,7 @@ def test_flower_is_authenticated_and_not_published() -> None:
 def test_no_credential_is_on_a_command_line() -> None:
     """`ps` and `docker top` show every command line to whoever can look."""
     secrets = {DUMMY_ENVIRON["FLOWER_PASSWORD"], DUMMY_ENVIRON["POSTGRES_PASSWORD"],
-               DUMMY_ENVIRON["SECRET_KEY"]}  # fmt: skip
+               DUMMY_ENVIRON["RABBITMQ_PASSWORD"], DUMMY_ENVIRON["SECRET_KEY"]}  # fmt: skip
     for name, service in compose()["services"].items():
         healthcheck = (service.get("healthcheck") or {}).get("test") or []
         line = " ".join([*command(service), *map(str, healthcheck)])
@@ -473,6 +485,103 @@ def test_docker_compose_config_accepts_the_file() -> None:
         missing = subprocess.run(run, env=environ, cwd=REPO_DIR, capture_output=True, text=True)
         assert missing.returncode != 0, f"compose starts without {variable}"
         assert f"set {variable}" in missing.stderr
+
+
+# --- compose/nginx.conf: the proxy in front of the web replicas -----------------------------
+
+
+@cache
+def nginx_statements() -> list[list[str]]:
+    """Every simple directive of the file as [name, *arguments], comments dropped (the file
+    quotes nothing that holds a `;`, `{` or `}`)."""
+    text = "\n".join(line.split("#", 1)[0] for line in NGINX_CONF.read_text().splitlines())
+    statements = []
+    for part in re.split(r"[;{}]", text):
+        words = [word.strip("'\"") for word in part.split()]
+        if words:
+            statements.append(words)
+    return statements
+
+
+def nginx_directives(name: str) -> list[str]:
+    return [" ".join(words[1:]) for words in nginx_statements() if words[0] == name]
+
+
+def nginx_proxy_headers() -> dict[str, str]:
+    pairs = [value.split(" ", 1) for value in nginx_directives("proxy_set_header")]
+    return {pair[0]: pair[1] for pair in pairs}
+
+
+def nginx_upstream() -> str:
+    """The web service's address, set in a variable that proxy_pass names."""
+    (proxy_pass,) = nginx_directives("proxy_pass")
+    assert proxy_pass.startswith("$"), "a name in a variable is resolved again, not once"
+    values = [v.split(" ", 1)[1] for v in nginx_directives("set") if v.startswith(proxy_pass)]
+    assert len(values) == 1, values
+    return values[0]
+
+
+def test_proxy_finds_every_web_replica_through_dockers_dns() -> None:
+    (resolver,) = nginx_directives("resolver")
+    words = resolver.split()
+
+    assert words[0] == "127.0.0.11"  # Docker's embedded DNS server on user networks
+    valid = [w.removeprefix("valid=") for w in words if w.startswith("valid=")]
+    assert valid, "without valid=, replicas added later are not seen for 5 minutes"
+    assert seconds(valid[0]) <= 30
+
+
+def test_proxy_passes_websockets_and_the_host_with_its_port() -> None:
+    headers = nginx_proxy_headers()
+
+    assert nginx_directives("proxy_http_version") == ["1.1"]
+    assert headers["Upgrade"] == "$http_upgrade"
+    assert headers["Connection"] == "$connection_upgrade"
+    maps = [words for words in nginx_statements() if words[0] == "map"]
+    assert maps == [["map", "$http_upgrade", "$connection_upgrade"]]
+    # Django compares Origin with the Host, port included, for POSTs and WebSockets.
+    assert headers["Host"] == "$http_host"
+    # Open WebSockets are not cut at nginx's default 60 s.
+    (read_timeout,) = nginx_directives("proxy_read_timeout")
+    assert seconds(read_timeout) >= 3600
+
+
+def test_proxy_accepts_uploads_as_large_as_the_settings_allow() -> None:
+    (size,) = nginx_directives("client_max_body_size")
+    match = re.fullmatch(r"(\d+)([kKmMgG]?)", size)
+    assert match
+    factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match[2].lower()]
+
+    assert int(match[1]) * factor > settings.TASKPULSE_EDI_MAX_UPLOAD_BYTES
+
+
+NGINX = shutil.which("nginx") or next(
+    (path for path in ("/usr/sbin/nginx",) if os.access(path, os.X_OK)), None
+)
+
+
+def nginx_main_config(folder: Path, server_conf: Path) -> Path:
+    """A main nginx.conf like the image's: server_conf included in its `http` block, every
+    file nginx writes under folder."""
+    main = folder / "nginx.conf"
+    temp = "\n".join(f"  {kind}_temp_path {folder};" for kind in
+                     ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+    main.write_text(
+        f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n{temp}\n  include {server_conf};\n}}\n"
+    )
+    return main
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (Debian package nginx-light)")
+def test_nginx_accepts_the_proxy_configuration(tmp_path: Path) -> None:
+    assert NGINX is not None
+    main = nginx_main_config(tmp_path, NGINX_CONF)
+    result = subprocess.run(
+        [NGINX, "-t", "-q", "-p", str(tmp_path), "-c", str(main)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
 
 
 # --- backend/Dockerfile and .dockerignore ---------------------------------------------------
