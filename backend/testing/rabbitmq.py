@@ -88,10 +88,11 @@ def queue_info(url: str, queue: str, *fields: str) -> dict[str, str]:
 
 def reset_app_connections() -> None:
     """Forget the app's broker connection and producer pools (made for another broker)."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    app: Any = celery_app
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -65,7 +66,7 @@ def test_the_management_api_gives_depth_unacked_consumers_and_head_age() -> None
     with fake_flower({"/api/queues/tp-vhost": answer}) as api:
         broker = AmqpBroker(BROKER, timeout=2,
                             management_url=api.url.replace("//", "//ops:s3cret@"))  # fmt: skip
-        broker.declared_depths = lambda names: {n: QueueDepth(ready=9) for n in names}  # type: ignore[method-assign]
+        broker.declared_depths = lambda queues: {n: QueueDepth(ready=9) for n in queues}  # type: ignore[method-assign]
         depths = broker.queue_depths(["deploy", "fresh", "absent"])
     seen = api.seen[0]
 
@@ -81,7 +82,9 @@ def test_the_management_api_gives_depth_unacked_consumers_and_head_age() -> None
 def test_a_failing_management_api_falls_back_to_passive_declares(reply: Reply) -> None:
     with fake_flower({"/api/queues/tp-vhost": reply}) as api:
         broker = AmqpBroker(BROKER, timeout=2, management_url=api.url)
-        broker.declared_depths = lambda names: {n: QueueDepth(ready=5, consumers=1) for n in names}  # type: ignore[method-assign]
+        broker.declared_depths = lambda queues: {
+            n: QueueDepth(ready=5, consumers=1) for n in queues
+        }  # type: ignore[method-assign]
         assert broker.queue_depths(["a", "b"]) == {
             "a": QueueDepth(ready=5, consumers=1), "b": QueueDepth(ready=5, consumers=1),
         }  # fmt: skip
@@ -104,8 +107,8 @@ def test_the_queue_view_on_rabbitmq_shows_the_head_age_or_the_oldest_execution(
     monkeypatch.setattr(queues, "cluster_workers", lambda: {"workers": []})
     monkeypatch.setattr(queues, "known_queue_names", lambda workers: ["stamped", "plain", "idle"])
     now = timezone.now()
-    make_execution(status=S.PENDING, queue="plain", queued_at=now - timezone.timedelta(seconds=70))
-    make_execution(status=S.PENDING, queue="idle", queued_at=now - timezone.timedelta(seconds=99))
+    make_execution(status=S.PENDING, queue="plain", queued_at=now - timedelta(seconds=70))
+    make_execution(status=S.PENDING, queue="idle", queued_at=now - timedelta(seconds=99))
     answer = rows(
         {"name": "stamped", "messages_ready": 2, "messages_unacknowledged": 1, "consumers": 1,
          "head_message_timestamp": int(time.time()) - 30},

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -112,13 +114,14 @@ def test_a_stale_pending_execution_is_sent_again_only_once_its_queue_is_known_em
     queue = unique("stale")
     execution = launch(ana, queue, steps=1, step_seconds=0)  # no worker consumes `queue`
     TaskExecution.objects.filter(pk=execution.pk).update(
-        queued_at=timezone.now() - timezone.timedelta(seconds=600)
+        queued_at=timezone.now() - timedelta(seconds=600)
     )
     assert recovery.recover().requeued == 0  # its message may be the one waiting there
     assert open_broker().queue_lengths([queue]) == {queue: 1}
 
     with AmqpBroker(on_rabbit).connection() as conn:
-        conn.default_channel.queue_purge(queue)  # the message is lost
+        channel: Any = conn.default_channel
+        channel.queue_purge(queue)  # the message is lost
     report = recovery.recover()
 
     execution.refresh_from_db()
@@ -135,7 +138,7 @@ def test_a_worker_killed_mid_task_is_redelivered_and_taken_over_without_a_copy_f
 ) -> None:
     settings.TASKPULSE_WORKER_LOST_AFTER = 0  # recovery looks at once: it must wait anyway
     queue = unique("killed")
-    env = {"CELERY_BROKER_URL": on_rabbit, "TASKPULSE_OWNER_SILENT_SECONDS": "4"}
+    env: dict[str, Any] = {"CELERY_BROKER_URL": on_rabbit, "TASKPULSE_OWNER_SILENT_SECONDS": "4"}
     first = LiveWorker(tmp_path / "first.log", name=unique("amqp-a"), concurrency=1,
                        queues=queue, **env)  # fmt: skip
     with running(LiveWorker(tmp_path / "second.log", name=unique("amqp-b"), concurrency=1,
@@ -148,7 +151,7 @@ def test_a_worker_killed_mid_task_is_redelivered_and_taken_over_without_a_copy_f
 
         holder = wait_until(runs_on, timeout=60, what="the task to run")
         victim, survivor = (first, second) if holder == first.name else (second, first)
-        victim.kill_hard()  # type: ignore[attr-defined]
+        victim.kill_hard()
         report = recovery.recover()  # the worker is gone, and its message is the broker's
 
         def taken_over() -> bool:
