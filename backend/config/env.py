@@ -7,6 +7,7 @@ reported the same way everywhere: one line that names the variable and the probl
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ BROKER_REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+socket", "sentinel")
 BROKER_AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
 RATE_PATTERN = re.compile(r"[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)")
+DOTTED_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -119,6 +121,26 @@ class Env:
                 raise EnvError(name, f"expected name=number pairs like deploy=1, got {item!r}")
             counts[key.strip()] = int(value)
         return counts
+
+    def json_object(self, name: str) -> dict[str, Any]:
+        """A JSON object, e.g. a storage's options ({} when unset)."""
+        raw = self.text(name)
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise EnvError(name, f"expected a JSON object: {exc}") from None
+        if not isinstance(value, dict):
+            raise EnvError(name, f"expected a JSON object, got {type(value).__name__}")
+        return value
+
+    def dotted_path(self, name: str, *, default: str) -> str:
+        """A Python dotted path, e.g. a storage class (checked when Django imports it)."""
+        value = self.text(name, default)
+        if not DOTTED_PATH.fullmatch(value):
+            raise EnvError(name, f"expected a dotted path like package.module.Class, got {value!r}")
+        return value
 
     def port(self, name: str, *, default: int) -> int:
         return self.integer(name, default=default, minimum=1, maximum=65535)

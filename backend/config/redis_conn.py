@@ -86,6 +86,15 @@ def redis_client(
     return target.client(timeout=timeout)
 
 
+def shared_redis(*, timeout: float) -> redis.Redis:
+    """A client of REDIS_URL, the Redis every process shares (results, cache, counters)."""
+    from django.conf import settings
+
+    password = settings.REDIS_SENTINEL_PASSWORD
+    return redis_client(settings.REDIS_URL, timeout=timeout, master=settings.REDIS_SENTINEL_MASTER,
+                        sentinel_kwargs={"password": password} if password else None)  # fmt: skip
+
+
 def transport_options(url: str, *, master: str, sentinel_password: str = "") -> dict[str, Any]:
     """Kombu's and Celery's options for a Sentinel URL (none for another URL)."""
     if not is_sentinel_url(url):
@@ -138,3 +147,17 @@ class SentinelPool:
         )
         manager = Sentinel(list(target.sentinels), sentinel_kwargs=target.sentinel_kwargs())
         return SentinelConnectionPool(master_name, manager, **target.master_kwargs(), **options)
+
+
+def layer_host_client(host: dict[str, Any], *, timeout: float) -> redis.Redis:
+    """A client of the Redis behind one channels_redis host entry (readiness checks)."""
+    socket: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if "address" in host:
+        return redis.Redis.from_url(host["address"], **socket)
+    login = {key: host[key] for key in ("db", "username", "password") if host.get(key)}
+    if "sentinels" in host:
+        sentinel_kwargs = {**(host.get("sentinel_kwargs") or {}), **socket}
+        manager = Sentinel(host["sentinels"], sentinel_kwargs=sentinel_kwargs)
+        return manager.master_for(host["master_name"], **socket, **login)
+    return redis.Redis(host=host.get("host", "localhost"), port=host.get("port", 6379),
+                       **socket, **login)  # fmt: skip

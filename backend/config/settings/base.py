@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from csp.constants import NONCE, NONE, SELF
@@ -76,7 +77,7 @@ AUTHENTICATION_BACKENDS = [
 ROOT_URLCONF = "config.urls"
 # With SECURE_SSL_REDIRECT on (production), the health check still answers on plain HTTP:
 # the compose healthcheck and load balancers probe the web process from inside.
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^api/health/((live|ready)/)?$"]
 
 # --- What browsers may do with our pages ----------------------------------------------------
 # Content-Security-Policy (django-csp) on every answer: scripts, styles, images and
@@ -149,11 +150,21 @@ STATIC_ROOT = VAR_DIR / "static"
 FRONTEND_DIST = REPO_DIR / "frontend" / "dist"
 # The built React app is served from the site root (index.html, /assets/...).
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
+# Uploads (EDI files) go through Django's storage API (default_storage), so that web and
+# workers on other hosts share them: a folder they all mount (MEDIA_ROOT), or an object store
+# (README, "Scaling out": MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage with
+# django-storages installed, and its options as JSON in MEDIA_STORAGE_OPTIONS).
+MEDIA_ROOT = Path(env.text("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_STORAGE = {
+    "BACKEND": env.dotted_path(
+        "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json_object("MEDIA_STORAGE_OPTIONS"),
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
 # Uploads (EDI files) are private like the rest of var/; Django's default is 0644.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
@@ -256,6 +267,12 @@ if BROKER_KIND == "amqp":
     # A publish returns once RabbitMQ has the message (publisher confirms): queued_at then
     # means the broker holds it, as on Redis, where the push is the write.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"confirm_publish": True}
+    # "quorum": every queue that senders and workers declare is a replicated quorum queue
+    # (README, "RabbitMQ as the broker"; a delivery limit comes from a RabbitMQ policy).
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = env.choice(
+        "TASKPULSE_QUEUE_TYPE", default="classic", choices=["classic", "quorum"]
+    )
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = CELERY_TASK_DEFAULT_QUEUE_TYPE
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": _visibility_timeout,

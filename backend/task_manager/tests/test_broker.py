@@ -82,9 +82,8 @@ def test_the_management_api_gives_depth_unacked_consumers_and_head_age() -> None
 def test_a_failing_management_api_falls_back_to_passive_declares(reply: Reply) -> None:
     with fake_flower({"/api/queues/tp-vhost": reply}) as api:
         broker = AmqpBroker(BROKER, timeout=2, management_url=api.url)
-        broker.declared_depths = lambda queues: {
-            n: QueueDepth(ready=5, consumers=1) for n in queues
-        }  # type: ignore[method-assign]
+        declared = {"a": QueueDepth(ready=5, consumers=1), "b": QueueDepth(ready=5, consumers=1)}
+        broker.declared_depths = lambda queues: declared  # type: ignore[method-assign]
         assert broker.queue_depths(["a", "b"]) == {
             "a": QueueDepth(ready=5, consumers=1), "b": QueueDepth(ready=5, consumers=1),
         }  # fmt: skip
