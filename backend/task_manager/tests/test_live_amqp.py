@@ -173,3 +173,18 @@ def test_a_worker_killed_mid_task_is_redelivered_and_taken_over_without_a_copy_f
     assert runs_of(execution) == 2  # begun by the killed worker, run again by the survivor
     assert "taken over from" in log
     assert depth == {queue: 0}  # no second copy waiting
+
+
+# --- readiness ------------------------------------------------------------------------------------
+
+
+def test_readiness_opens_an_amqp_connection_to_the_broker(rabbit_url: str, settings) -> None:
+    from cluster.health import readiness_report
+
+    settings.CELERY_BROKER_URL = rabbit_url
+    assert readiness_report()["broker"] == "ok"
+
+    settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"
+    report = readiness_report()
+    assert report["failing"] == ["broker"]
+    assert report["broker"].startswith("error")
