@@ -155,7 +155,7 @@ def test_imports_go_through_the_storage_api_not_the_file_system(
 ) -> None:
     """An object store in production (MEDIA_STORAGE_BACKEND): an in-memory storage here, whose
     files are on no disk; the import reads them, and nothing lands in MEDIA_ROOT."""
-    from django.core.files.storage import InMemoryStorage, default_storage
+    from django.core.files.storage import InMemoryStorage, default_storage, storages
 
     memory = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
     settings.STORAGES = {**settings.STORAGES, "default": memory}
@@ -171,5 +171,5 @@ def test_imports_go_through_the_storage_api_not_the_file_system(
 
     assert set(batch.files.values_list("status", flat=True)) == {"imported", "failed"}
     assert not any(default_storage.exists(name) for name in names)  # read, then deleted
-    assert isinstance(default_storage._wrapped, InMemoryStorage)
+    assert isinstance(storages["default"], InMemoryStorage)
     assert not media.exists()
