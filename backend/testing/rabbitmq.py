@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Exchange, Queue, pools
 
 from config.celery import app as celery_app
 
@@ -87,12 +87,15 @@ def queue_info(url: str, queue: str, *fields: str) -> dict[str, str]:
 
 
 def reset_app_connections() -> None:
-    """Forget the app's broker connection and producer pools (made for another broker)."""
+    """Forget the app's broker connection and producer pools (made for another broker).
+
+    Kombu keeps one pool per connection URL in a registry of its own: closing a pool left
+    in it would hand the closed pool back to the next test; `pools.reset` closes every
+    pool and empties the registry, so the next use makes new ones."""
     app: Any = celery_app
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @contextmanager
