@@ -1,0 +1,468 @@
+"""The checks, one method each, against a running `Cluster` (clustertest/topology.py).
+
+a. every event of work run on every worker reaches a client of each web process;
+b. web-1 killed while its clients watch: they go on from web-2 with since_seq;
+c. a worker killed mid-task: another one finishes its work, nothing runs twice;
+d. two beats at once: recovery takes its lock, no execution is recovered twice;
+e. many launches over both web processes all end (and g: launches per second);
+f. one event fanned out to thousands of sockets over both web processes (a figure).
+
+Each returns a `Row` counted from the database and from what the clients received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chaos import counts
+from chaos.clients import Answers, Launcher, User
+from chaos.stack import RECOVERY_WINDOW
+from clustertest.report import Row
+from clustertest.topology import WEBS, WORKERS, Cluster
+from clustertest.watchers import SeqCount, SeqWatcher, missing_seqs, seq_count, start_all
+
+RUNNING = ("STARTED", "PROGRESS")
+CLIENT_GRACE = 10.0  # after the database says final, how long a client may take to see it
+SETTLE_CAP = 240.0
+chance = random.Random()  # noqa: S311 - when to strike, not a secret
+
+
+@dataclass
+class Sizes:
+    every_event: int  # deployments in (a), besides one EDI import
+    web_watchers: int  # users watching through web-1 in (b)
+    killed: int  # deployments running when a worker is killed (c, d)
+    launches: int  # (e)
+    sockets: int  # (f)
+
+    @classmethod
+    def make(cls, quick: bool) -> Sizes:
+        return cls(9, 6, 9, 120, 2_000) if quick else cls(18, 10, 12, 300, 10_000)
+
+
+@dataclass
+class Figures:
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class Checks:
+    def __init__(self, cluster: Cluster, quick: bool) -> None:
+        self.cluster, self.quick = cluster, quick
+        self.sizes = Sizes.make(quick)
+        self.answers = Answers()
+        self.figures: dict[str, str] = {}
+        self.examples: list[str] = []  # missing seqs, for the note of the check that met them
+
+    # --- setup -------------------------------------------------------------------------
+
+    def prepare(self, users: int) -> None:
+        from django.contrib.auth.models import User as DjangoUser
+        from rest_framework.authtoken.models import Token
+
+        from task_manager.models import TaskTemplate
+
+        # The template's own thresholds would win over the lowered settings (README).
+        template = TaskTemplate.objects.get(name="Deploy VM")
+        template.pending_requeue_after = template.pending_timeout = None
+        template.save()
+
+        def make(name: str, **extra: Any) -> tuple[str, str]:
+            account = DjangoUser.objects.create_user(name, **extra)
+            return name, Token.objects.create(user=account).key
+
+        self.users = [User(*make(f"cluster-{n}"), watcher=None) for n in range(users)]  # type: ignore[arg-type]
+        self.staff_token = make("cluster-staff", is_staff=True)[1]
+        self.fan_token = make("cluster-fan")[1]
+        self.launchers = {web: Launcher(self.cluster.web_url(web), self.users, self.answers)
+                          for web in WEBS}  # fmt: skip
+        self.watch_all(
+            lambda n: [self.cluster.ws_url(WEBS[n % 2]), self.cluster.ws_url(WEBS[(n + 1) % 2])]
+        )
+
+    def watch_all(self, urls: Callable[[int], list[str]]) -> None:
+        """A watcher per user, alternately on web-1 and web-2, failing over to the other."""
+        for n, user in enumerate(self.users):
+            if user.watcher is not None:
+                user.watcher.stop()
+            user.watcher = SeqWatcher(urls(n), user.token, self.answers)
+        start_all([u.watcher for u in self.users])  # type: ignore[misc]
+
+    def stop(self) -> None:
+        for user in getattr(self, "users", []):
+            if user.watcher is not None:
+                user.watcher.stopping.set()
+
+    # --- launching and waiting ---------------------------------------------------------------
+
+    def deploy(self, n: int, prefix: str, step_seconds: float, **simulate: Any) -> int | None:
+        """Deployment n, from user n, through web-1 or web-2 alternately."""
+        user = self.users[n % len(self.users)]
+        launcher = self.launchers[WEBS[n % 2]]
+        return launcher.deploy(user, f"{prefix}-{n}", step_seconds=step_seconds, **simulate)
+
+    def deploys(self, count: int, prefix: str, step_seconds: float, clients: int = 10) -> list[int]:
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            ids = pool.map(lambda n: self.deploy(n, prefix, step_seconds), range(count))
+        return [i for i in ids if i is not None]
+
+    def executions_since(self, began: datetime) -> Any:
+        from task_manager.models import TaskExecution
+
+        return TaskExecution.objects.filter(created_at__gte=began,
+                                            user__username__startswith="cluster-")  # fmt: skip
+
+    def settle(self, began: datetime) -> list[int]:
+        """The top-level executions since `began`, once all ended or the recovery window
+        has passed since the last one ended (the whole wait capped)."""
+        mine = self.executions_since(began).filter(parent__isnull=True)
+        cap = time.monotonic() + SETTLE_CAP
+        deadline, left = time.monotonic() + RECOVERY_WINDOW, None
+        while time.monotonic() < min(deadline, cap):
+            unfinished = mine.filter(finished_at__isnull=True).count()
+            if not unfinished:
+                break
+            if left is not None and unfinished < left:
+                deadline = time.monotonic() + RECOVERY_WINDOW
+            left = unfinished
+            time.sleep(0.5)
+        return list(mine.values_list("pk", flat=True))
+
+    def wait_running_on(self, ids: list[int], worker: str | None, timeout: float = 30) -> list[int]:
+        """Until some of `ids` run (on `worker`, if named); then somewhere inside a step."""
+        from task_manager.models import TaskExecution
+
+        running = TaskExecution.objects.filter(pk__in=ids, status__in=RUNNING)
+        if worker:
+            running = running.filter(worker=worker)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if running.exists():
+                time.sleep(chance.uniform(0.2, 0.8))
+                return list(running.values_list("pk", flat=True))
+            time.sleep(0.1)
+        return []
+
+    def lost_finals(self, ids: list[int]) -> int:
+        """Executions ended in the database whose user's watcher never saw them end."""
+        from task_manager.models import TaskExecution
+
+        watchers = {u.name: u.watcher for u in self.users}
+        ended = list(TaskExecution.objects.filter(pk__in=ids, finished_at__isnull=False)
+                     .values_list("pk", "user__username"))  # fmt: skip
+        deadline = time.monotonic() + CLIENT_GRACE
+        while True:
+            lost = [pk for pk, name in ended if watchers[name].final(pk) is None]  # type: ignore[union-attr]
+            if not lost or time.monotonic() > deadline:
+                return len(lost)
+            time.sleep(0.5)
+
+    def seq_counts(self, watcher: SeqWatcher, ids: list[int]) -> list[SeqCount]:
+        from task_manager.models import TaskExecution, TaskLogLine
+
+        lines: dict[int, list[int]] = {}
+        for execution_id, seq in TaskLogLine.objects.filter(execution_id__in=ids).values_list(
+            "execution_id", "seq"
+        ):
+            lines.setdefault(execution_id, []).append(seq)
+        finals = dict(TaskExecution.objects.filter(pk__in=ids).values_list("pk", "seq"))
+        for i in ids:
+            gone = missing_seqs(watcher.snapshot(i), lines.get(i, []), finals[i])
+            if gone and len(self.examples) < 4:
+                self.examples.append(f"#{i} seq {','.join(map(str, gone[:5]))} of 0-{finals[i]}")
+        return [seq_count(watcher.snapshot(i), lines.get(i, []), finals[i]) for i in ids]
+
+    def row(self, name: str, ids: list[int], began_errors: int, **values: Any) -> Row:
+        return Row(
+            name, launched=len(ids), ended_right=counts.ended_right(ids),
+            stuck=counts.stuck(ids), run_twice=counts.run_twice(ids),
+            server_errors=self.answers.server_errors() - began_errors, **values,
+        )  # fmt: skip
+
+    # --- a. every event, on both web processes ------------------------------------------------
+
+    def every_event(self) -> Row:
+        from django.utils import timezone
+
+        began, errors = timezone.now(), self.answers.server_errors()
+        staff = [SeqWatcher([self.cluster.ws_url(web)], self.staff_token, self.answers,
+                            everything=True) for web in WEBS]  # fmt: skip
+        start_all(staff)
+        try:
+            self.deploys(self.sizes.every_event, "every", step_seconds=0.25)
+            self.edi_import(files=4)
+            top = self.settle(began)
+            time.sleep(2.0)
+            everything = list(self.executions_since(began).values_list("pk", flat=True))
+            self.wait_finals(staff, everything)
+            per_client = [self.seq_counts(watcher, everything) for watcher in staff]
+        finally:
+            for watcher in staff:
+                watcher.stop()
+        workers = Counter(self.executions_since(began).values_list("worker", flat=True))
+        missing = sum(c.missing_lines + c.missing_states for cs in per_client for c in cs)
+        duplicates = sum(c.duplicate_lines + c.backwards for cs in per_client for c in cs)
+        superseded = sum(c.superseded for cs in per_client for c in cs)
+        events = sum(len(w.snapshot(i).states) + len(w.snapshot(i).lines)
+                     for w in staff for i in everything)  # fmt: skip
+        ran_on = ", ".join(f"{w.split('@')[0]}: {n}" for w, n in sorted(workers.items()) if w)
+        idle = [s.node for s in WORKERS if not workers.get(s.node)]
+        note = (
+            f"{len(everything)} executions (children too), {events} events to 2 clients; "
+            f"ran on {ran_on}"
+            + (f"; NO WORK ON {', '.join(idle)}" if idle else "")
+            + f"; {superseded} intermediate states overtaken by a newer one"
+            + self.missing_note()
+        )
+        return self.row(
+            "a. every event on both webs",
+            top,
+            errors,
+            lost_finals=self.unseen(staff, everything),
+            missing=missing,
+            duplicates=duplicates,
+            idle_workers=len(idle),
+            note=note,
+        )
+
+    def missing_note(self) -> str:
+        examples, self.examples = self.examples, []
+        return f"; not received e.g. {'; '.join(examples)}" if examples else ""
+
+    def edi_import(self, files: int) -> int | None:
+        from edi.testdata import valid_file
+
+        rng = random.Random(11)  # noqa: S311
+        names = [f"cluster-{k}.edi" for k in range(files)]
+        upload = [("files", (name, valid_file(rng, name, f"CL-{k}").content))
+                  for k, name in enumerate(names)]  # fmt: skip
+        return self.launchers[WEBS[1]].post(self.users[-1], "/api/edi/imports/", files=upload)
+
+    def wait_finals(self, watchers: list[SeqWatcher], ids: list[int]) -> None:
+        deadline = time.monotonic() + CLIENT_GRACE
+        while time.monotonic() < deadline and self.unseen(watchers, ids):
+            time.sleep(0.3)
+
+    def unseen(self, watchers: list[SeqWatcher], ids: list[int]) -> int:
+        from task_manager.models import TaskExecution
+
+        ended = TaskExecution.objects.filter(pk__in=ids, finished_at__isnull=False)
+        ended_ids = list(ended.values_list("pk", flat=True))
+        return sum(1 for w in watchers for i in ended_ids if w.final(i) is None)
+
+    # --- b. web-1 killed under its clients -------------------------------------------------
+
+    def web_killed(self) -> Row:
+        from django.utils import timezone
+
+        count = self.sizes.web_watchers
+        web1, web2 = (self.cluster.ws_url(w) for w in WEBS)
+        watchers = self.users[:count]
+        for user in watchers:  # through web-1 first, web-2 when it is gone
+            assert user.watcher is not None
+            user.watcher.stop()
+            user.watcher = SeqWatcher([web1, web2], user.token, self.answers)
+        start_all([u.watcher for u in watchers])  # type: ignore[misc]
+        began, errors = timezone.now(), self.answers.server_errors()
+        launcher = self.launchers[WEBS[0]]
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            launched = pool.map(
+                lambda u: launcher.deploy(u, f"webkill-{u.name}", step_seconds=0.7), watchers
+            )
+            ids = [i for i in launched if i is not None]
+        self.wait_running_on(ids, None)
+        self.cluster.processes[WEBS[0]].kill_group()  # SIGKILL: the process and its children
+        killed_at = time.monotonic()
+        top = self.settle(began)
+        lost = self.lost_finals(top)
+        seqs = [
+            c
+            for u in watchers
+            for c in self.seq_counts(u.watcher, [i for i in top if i in u.watcher.mine])
+        ]  # type: ignore[union-attr,arg-type]
+        moved = sum(1 for u in watchers if u.watcher.connects[-1:] == [web2])  # type: ignore[union-attr]
+        resent = sum(c.resent for c in seqs)
+        self.cluster.restart(WEBS[0])  # as a supervisor would, for the checks after this one
+        note = (
+            f"{moved}/{count} clients went on from web-2 with since_seq, "
+            f"{resent} status snapshots re-sent with a seq they held (ignored by seq); "
+            f"all ended {time.monotonic() - killed_at:.0f}s after the kill"
+        )
+        return self.row(
+            "b. web-1 SIGKILLed",
+            top,
+            errors,
+            lost_finals=lost,
+            missing=sum(c.missing_lines for c in seqs),
+            duplicates=sum(c.duplicate_lines + c.backwards for c in seqs),
+            note=note,
+        )
+
+    # --- c/d. a worker killed mid-task (with one beat, or two at once) ---------------------------
+
+    def worker_killed(self, worker_index: int, *, beats: int, name: str) -> Row:
+        from django.utils import timezone
+
+        from task_manager.models import TaskExecution
+
+        cluster, spec = self.cluster, WORKERS[worker_index]
+        if beats > 1:
+            cluster.processes["beat"].stop()
+            extra = cluster.start_beats(beats)
+        began, errors = timezone.now(), self.answers.server_errors()
+        logs_before = {w.name: len(w.output()) for w in cluster.workers()}
+        ids = self.deploys(self.sizes.killed, f"kill-{worker_index}", step_seconds=0.7)
+        hit = self.wait_running_on(ids, spec.node)
+        cluster.processes[spec.name].kill_group()
+        killed_at = time.monotonic()
+        top = self.settle(began)
+        recovered_in = time.monotonic() - killed_at
+        cluster.restart(spec.name)
+        if beats > 1:
+            for beat in extra:
+                beat.stop(timeout=10)
+            cluster.processes["beat"].kill_group()
+            cluster.processes["beat"].start()
+        hit_rows = list(TaskExecution.objects.filter(pk__in=hit).values(
+            "status", "worker", "requeue_count", "error"))  # fmt: skip
+        elsewhere = sum(
+            1 for r in hit_rows if r["status"] == "SUCCESS" and r["worker"] != spec.node
+        )
+        failed_lost = sum(1 for r in hit_rows if r["status"] == "FAILURE"
+                          and "Worker lost" in (r["error"] or ""))  # fmt: skip
+        twice = sum(1 for r in hit_rows if r["requeue_count"] > 1)
+        skipped, runs = recovery_runs(cluster, logs_before)
+        note = (
+            f"{len(hit)} running on {spec.node} when killed: {elsewhere} finished by another "
+            f"worker, {failed_lost} failed 'Worker lost'; all ended {recovered_in:.0f}s after "
+            f"the kill (window {RECOVERY_WINDOW:.0f}s); {runs} recovery runs, {skipped} "
+            f"skipped by its lock"
+        )
+        if not hit:
+            note = f"harness: nothing ran on {spec.node} within 30s, no kill mid-task; " + note
+        return self.row(
+            name,
+            top,
+            errors,
+            lost_finals=self.lost_finals(top),
+            double_recovered=twice if beats > 1 else None,
+            not_recovered=len(hit) - elsewhere - failed_lost,
+            note=note,
+        )
+
+    # --- e/g. many launches over both web processes ----------------------------------------
+
+    def many_launches(self) -> Row:
+        from django.utils import timezone
+
+        began, errors = timezone.now(), self.answers.server_errors()
+        count = self.sizes.launches
+        started = time.monotonic()
+        ids = self.deploys(count, "load", step_seconds=0.05, clients=20)
+        posted = time.monotonic() - started
+        top = self.settle(began)
+        ended = time.monotonic() - started
+        self.figures["g. launches/s through 2 web processes (answered)"] = f"{count / posted:.1f}"
+        self.figures["g. executions ended/s with 3 workers"] = f"{len(top) / ended:.1f}"
+        note = (
+            f"{count} launches from 20 clients answered in {posted:.1f}s "
+            f"({len(ids)} accepted); all ended after {ended:.1f}s"
+        )
+        return self.row(
+            f"e. {count} launches over 2 webs",
+            top,
+            errors,
+            lost_finals=self.lost_finals(top),
+            note=note,
+        )
+
+    # --- f. fan-out ------------------------------------------------------------------------
+
+    def fan_out(self) -> None:
+        self.figures.update(asyncio.run(fan_out(self, self.sizes.sockets)))
+
+    def fan_launch(self) -> int | None:
+        """One deployment of the fan-out's user that fails at its first step: few events."""
+        fan = User("cluster-fan", self.fan_token, Untracked())  # type: ignore[arg-type]
+        return self.launchers[WEBS[0]].deploy(fan, "fan-out", fail_at_step=1)
+
+    def finished_at(self, execution_id: int | None) -> float | None:
+        from task_manager.models import TaskExecution
+
+        ended = TaskExecution.objects.filter(pk=execution_id, finished_at__isnull=False)
+        deadline = time.monotonic() + 60
+        while execution_id and time.monotonic() < deadline:
+            at = ended.values_list("finished_at", flat=True).first()
+            if at:
+                return at.timestamp()
+            time.sleep(0.2)
+        return None
+
+
+class Untracked:
+    """A launcher's user with no watcher (the fan-out's sockets do the watching)."""
+
+    def track(self, execution_id: int) -> None:
+        pass
+
+
+def recovery_runs(cluster: Cluster, logs_before: dict[str, int]) -> tuple[int, int]:
+    """(recovery runs skipped by the lock, recovery runs) in the workers' logs since then."""
+    text = "".join(w.output()[logs_before.get(w.name, 0) :] for w in cluster.workers())
+    skipped = text.count("another run is in progress")
+    runs = len(re.findall(r"Task task_manager\.recover_executions\[[^]]+\] received", text))
+    return skipped, runs
+
+
+async def fan_out(checks: Checks, sockets: int) -> dict[str, str]:
+    """One execution's final status to `sockets` sockets of one user, half on each web
+    process: the time from its end (finished_at) until every socket has it."""
+    import aiohttp
+
+    from bench.clients import Audience, Tally, raise_fd_limit
+
+    limit = raise_fd_limit()
+    arrivals: dict[int, list[float]] = {}
+
+    def handler(message: dict[str, Any], tally: Tally, now: float) -> None:
+        if message.get("type") == "task.status" and message["execution"]["status"] == "FAILURE":
+            arrivals.setdefault(message["execution_id"], []).append(now)
+
+    cluster = checks.cluster
+    protocols = ("taskpulse", f"token.{checks.fan_token}")
+    targets = [
+        (f"{cluster.ws_url(WEBS[n % 2])}/ws/tasks/", protocols, None) for n in range(sockets)
+    ]
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        audience = Audience(session, handler)
+        opened_at = time.monotonic()
+        opened = await audience.open(targets, hello=True, timeout=600)
+        opening = time.monotonic() - opened_at
+        execution_id = await asyncio.to_thread(checks.fan_launch)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(arrivals.get(execution_id or -1, [])) < opened:
+            await asyncio.sleep(0.2)
+        await audience.close()
+    times = sorted(arrivals.get(execution_id or -1, []))
+    ended = await asyncio.to_thread(checks.finished_at, execution_id)
+    figure = "not measured"
+    if times and ended:
+        delays = [t - ended for t in times]
+        figure = (
+            f"{len(times)}/{opened} sockets; p50 {1000 * delays[len(delays) // 2]:.0f} ms, "
+            f"all {1000 * delays[-1]:.0f} ms"
+        )
+    return {
+        f"f. one event to {sockets} sockets over 2 webs": figure,
+        "f. sockets opened (failed), time to open": f"{opened} ({audience.failed}), {opening:.0f}s",
+        "f. open files allowed (soft limit, raised in-process)": str(limit),
+    }
