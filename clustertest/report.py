@@ -11,7 +11,7 @@ MUST_BE_ZERO = ("stuck", "run_twice", "lost_finals", "missing", "duplicates", "d
                 "not_recovered", "idle_workers", "server_errors")  # fmt: skip
 HEAD = ("check", "launched", "ended right", "stuck", "run twice", "lost finals", "missing",
         "duplicates", "double recovered", "not recovered", "idle workers", "5xx",
-        "note")  # fmt: skip
+        "exited", "note")  # fmt: skip
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Row:
     not_recovered: int | None = None
     idle_workers: int | None = None
     server_errors: int | None = None
+    exited: int = 0  # programs that exited on their own (restarted, as a supervisor would)
     note: str = ""
     broken: bool = False  # the check itself could not run
 

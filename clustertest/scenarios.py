@@ -27,7 +27,7 @@ from chaos import counts
 from chaos.clients import Answers, Launcher, User
 from chaos.stack import RECOVERY_WINDOW
 from clustertest.report import Row
-from clustertest.topology import WEBS, WORKERS, Cluster
+from clustertest.topology import WEBS, WORKER_CONCURRENCY, WORKERS, Cluster
 from clustertest.watchers import SeqCount, SeqWatcher, missing_seqs, seq_count, start_all
 
 RUNNING = ("STARTED", "PROGRESS")
@@ -61,6 +61,8 @@ class Checks:
         self.answers = Answers()
         self.figures: dict[str, str] = {}
         self.examples: list[str] = []  # missing seqs, for the note of the check that met them
+        self.held_down: set[str] = set()  # killed on purpose: not restarted until the check says
+        self.exited: list[str] = []  # programs that exited on their own, restarted
 
     # --- setup -------------------------------------------------------------------------
 
@@ -134,7 +136,43 @@ class Checks:
                 deadline = time.monotonic() + RECOVERY_WINDOW
             left = unfinished
             time.sleep(0.5)
+            self.restore()
         return list(mine.values_list("pk", flat=True))
+
+    def restore(self) -> None:
+        """What a supervisor does: a program that exited on its own is started again (its
+        last log line is kept for the table's note)."""
+        for name, process in self.cluster.processes.items():
+            if name in self.held_down or process.alive() or process.handle is None:
+                continue
+            cause = exit_cause(process.output())
+            self.exited.append(f"{name} ({cause})")
+            process.kill_group()
+            process.start()
+
+    def exited_note(self) -> str:
+        exited, self.exited = self.exited, []
+        if not exited:
+            return ""
+        return f"; EXITED ON THEIR OWN, restarted as a supervisor would: {'; '.join(exited)}"
+
+    def workers_converged(self) -> list[str]:
+        """After a fault: every worker ready again (restarted if it exited) and taking work:
+        a batch of short deployments, two per worker slot, over both web processes; the
+        workers that ran none of it."""
+        from django.utils import timezone
+
+        deadline = time.monotonic() + RECOVERY_WINDOW
+        while time.monotonic() < deadline:
+            self.restore()
+            if all(" ready." in w.output() for w in self.cluster.workers()):
+                break
+            time.sleep(1.0)
+        began = timezone.now()
+        self.deploys(2 * WORKER_CONCURRENCY * len(WORKERS), "after", step_seconds=0.4)
+        self.settle(began)
+        ran = set(self.executions_since(began).values_list("worker", flat=True))
+        return [spec.node for spec in WORKERS if spec.node not in ran]
 
     def wait_running_on(self, ids: list[int], worker: str | None, timeout: float = 30) -> list[int]:
         """Until some of `ids` run (on `worker`, if named); then somewhere inside a step."""
@@ -174,13 +212,16 @@ class Checks:
         ):
             lines.setdefault(execution_id, []).append(seq)
         finals = dict(TaskExecution.objects.filter(pk__in=ids).values_list("pk", "seq"))
-        for i in ids:
-            gone = missing_seqs(watcher.snapshot(i), lines.get(i, []), finals[i])
-            if gone and len(self.examples) < 4:
+        found = [seq_count(watcher.snapshot(i), lines.get(i, []), finals[i]) for i in ids]
+        for i, count in zip(ids, found, strict=True):
+            if (count.missing_lines or count.missing_states) and len(self.examples) < 4:
+                gone = missing_seqs(watcher.snapshot(i), lines.get(i, []), finals[i])
                 self.examples.append(f"#{i} seq {','.join(map(str, gone[:5]))} of 0-{finals[i]}")
-        return [seq_count(watcher.snapshot(i), lines.get(i, []), finals[i]) for i in ids]
+        return found
 
     def row(self, name: str, ids: list[int], began_errors: int, **values: Any) -> Row:
+        values["exited"] = len(self.exited)
+        values["note"] = values.get("note", "") + self.exited_note()
         return Row(
             name, launched=len(ids), ended_right=counts.ended_right(ids),
             stuck=counts.stuck(ids), run_twice=counts.run_twice(ids),
@@ -264,13 +305,8 @@ class Checks:
         from django.utils import timezone
 
         count = self.sizes.web_watchers
-        web1, web2 = (self.cluster.ws_url(w) for w in WEBS)
-        watchers = self.users[:count]
-        for user in watchers:  # through web-1 first, web-2 when it is gone
-            assert user.watcher is not None
-            user.watcher.stop()
-            user.watcher = SeqWatcher([web1, web2], user.token, self.answers)
-        start_all([u.watcher for u in watchers])  # type: ignore[misc]
+        web2 = self.cluster.ws_url(WEBS[1])
+        watchers = self.watch_web1(count)
         began, errors = timezone.now(), self.answers.server_errors()
         launcher = self.launchers[WEBS[0]]
         with ThreadPoolExecutor(max_workers=count) as pool:
@@ -279,9 +315,11 @@ class Checks:
             )
             ids = [i for i in launched if i is not None]
         self.wait_running_on(ids, None)
+        self.held_down.add(WEBS[0])
         self.cluster.processes[WEBS[0]].kill_group()  # SIGKILL: the process and its children
         killed_at = time.monotonic()
         top = self.settle(began)
+        self.held_down.discard(WEBS[0])
         lost = self.lost_finals(top)
         seqs = [
             c
@@ -306,6 +344,58 @@ class Checks:
             note=note,
         )
 
+    def watch_web1(self, count: int) -> list[User]:
+        """The first `count` users watch through web-1 first, web-2 when it is gone."""
+        urls = [self.cluster.ws_url(web) for web in WEBS]
+        watchers = self.users[:count]
+        for user in watchers:
+            assert user.watcher is not None
+            user.watcher.stop()
+            user.watcher = SeqWatcher(urls, user.token, self.answers)
+        start_all([u.watcher for u in watchers])  # type: ignore[misc]
+        return watchers
+
+    # --- partitions (network namespaces only) ------------------------------------------------
+
+    def partitioned(self, host: str, *, name: str) -> Row:
+        """Work running while `host`'s back link is down for a while: nothing may be lost,
+        and everything ends after the link is back."""
+        from django.utils import timezone
+
+        from task_manager.models import TaskExecution
+
+        watchers = self.watch_web1(self.sizes.web_watchers)
+        began, errors = timezone.now(), self.answers.server_errors()
+        ids = self.deploys(self.sizes.killed, f"cut-{host}", step_seconds=1.5)
+        nodes = [s.node for s in WORKERS if s.host == host]
+        running = self.wait_running_on(ids, None)
+        on_host = TaskExecution.objects.filter(pk__in=running, worker__in=nodes).count()
+        # A worker host is cut from the broker, a web host from Redis (the channel layer).
+        peer_name, peer = ("the broker", self.cluster.broker_address()) if nodes else (
+            "Redis", (self.cluster.redis.host, self.cluster.redis.port))  # fmt: skip
+        verified = self.cluster.placement.cut(host, peer)  # type: ignore[attr-defined]
+        back_at = time.monotonic()
+        top = self.settle(began)
+        converged = time.monotonic() - back_at
+        lost = self.lost_finals(top)
+        seqs = [c for u in watchers for c in self.seq_counts(
+            u.watcher, [i for i in top if i in u.watcher.mine])]  # type: ignore[union-attr,arg-type]  # fmt: skip
+        requeued = TaskExecution.objects.filter(pk__in=top, requeue_count__gt=0).count()
+        idle = self.workers_converged()
+        moved = sum(1 for u in watchers if len(u.watcher.connects) > 1)  # type: ignore[union-attr]
+        where = f" ({on_host} on {host})" if nodes else ""
+        checked = "unreachable during the cut, reachable after" if verified else "NOT VERIFIED"
+        note = (f"{peer_name} from {host}: {checked}; {len(running)} running when cut{where}; all "
+                f"ended {converged:.0f}s after the link came back; {requeued} re-queued by "
+                f"recovery; {moved}/{len(watchers)} web-1 clients reconnected")  # fmt: skip
+        row = self.row(name, top, errors, lost_finals=lost,
+                       missing=sum(c.missing_lines + c.missing_states for c in seqs),
+                       duplicates=sum(c.duplicate_lines + c.backwards for c in seqs),
+                       idle_workers=len(idle),
+                       note=note + self.missing_note() + idle_note(idle))  # fmt: skip
+        row.broken = not verified  # a partition that did not cut checks nothing
+        return row
+
     # --- c/d. a worker killed mid-task (with one beat, or two at once) ---------------------------
 
     def worker_killed(self, worker_index: int, *, beats: int, name: str) -> Row:
@@ -315,22 +405,26 @@ class Checks:
 
         cluster, spec = self.cluster, WORKERS[worker_index]
         if beats > 1:
+            self.held_down.add("beat")  # replaced by the two started at once
             cluster.processes["beat"].stop()
             extra = cluster.start_beats(beats)
         began, errors = timezone.now(), self.answers.server_errors()
         logs_before = {w.name: len(w.output()) for w in cluster.workers()}
         ids = self.deploys(self.sizes.killed, f"kill-{worker_index}", step_seconds=0.7)
         hit = self.wait_running_on(ids, spec.node)
+        self.held_down.add(spec.name)  # until its work ended elsewhere
         cluster.processes[spec.name].kill_group()
         killed_at = time.monotonic()
         top = self.settle(began)
         recovered_in = time.monotonic() - killed_at
+        self.held_down.discard(spec.name)
         cluster.restart(spec.name)
         if beats > 1:
             for beat in extra:
                 beat.stop(timeout=10)
             cluster.processes["beat"].kill_group()
             cluster.processes["beat"].start()
+            self.held_down.discard("beat")
         hit_rows = list(TaskExecution.objects.filter(pk__in=hit).values(
             "status", "worker", "requeue_count", "error"))  # fmt: skip
         elsewhere = sum(
@@ -412,6 +506,20 @@ class Untracked:
 
     def track(self, execution_id: int) -> None:
         pass
+
+
+def exit_cause(log: str) -> str:
+    """The line of a program's log that says why it stopped (Celery's "Unrecoverable
+    error" first, else its last error)."""
+    lines = [x for x in log.splitlines() if "ERROR" in x or "CRITICAL" in x]
+    fatal = [x for x in lines if "Unrecoverable error" in x] or lines
+    return fatal[-1].split("]", 1)[-1].strip()[:160] if fatal else "no error logged"
+
+
+def idle_note(idle: list[str]) -> str:
+    if not idle:
+        return "; every worker took work again after it"
+    return f"; NOT TAKING WORK AFTER IT: {', '.join(idle)}"
 
 
 def recovery_runs(cluster: Cluster, logs_before: dict[str, int]) -> tuple[int, int]:

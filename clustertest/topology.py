@@ -135,6 +135,11 @@ class Cluster:
         host, port = self.placement.service_address("postgres")
         return f"postgres://postgres@{host}:{port}/{self.database}"
 
+    def broker_address(self) -> tuple[str, int]:
+        if self.broker == "redis":
+            return self.redis.host, self.redis.port
+        return self.placement.service_address("rabbitmq")
+
     @property
     def broker_url(self) -> str:
         if self.broker == "redis":

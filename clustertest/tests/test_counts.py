@@ -63,5 +63,6 @@ def test_the_table_shows_unmeasured_columns_as_a_dash_and_the_figures() -> None:
 
     assert lines[0].split(" | ")[:4] == ["check", "launched", "ended right", "stuck"]
     assert [cell.strip() for cell in lines[2].split(" | ")][:6] == ["a. x", "2", "2", "0", "-", "-"]
+    assert lines[2].split(" | ")[-2].strip() == "0"  # exited
     assert "footer" in lines
     assert lines[-1].split(" | ")[1].strip() == "27.8"
