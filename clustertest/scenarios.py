@@ -459,6 +459,8 @@ class Checks:
 
         began, errors = timezone.now(), self.answers.server_errors()
         count = self.sizes.launches
+        codes = self.answers.snapshot()
+        refused_before = sum(launcher.refused for launcher in self.launchers.values())
         started = time.monotonic()
         ids = self.deploys(count, "load", step_seconds=0.05, clients=20)
         posted = time.monotonic() - started
@@ -466,9 +468,14 @@ class Checks:
         ended = time.monotonic() - started
         self.figures["g. launches/s through 2 web processes (answered)"] = f"{count / posted:.1f}"
         self.figures["g. executions ended/s with 3 workers"] = f"{len(top) / ended:.1f}"
+        answered = self.answers.snapshot() - codes
+        other = {c: n for c, n in answered.items() if c not in (201, 202)}
+        refused = sum(launcher.refused for launcher in self.launchers.values()) - refused_before
         note = (
-            f"{count} launches from 20 clients answered in {posted:.1f}s "
-            f"({len(ids)} accepted); all ended after {ended:.1f}s"
+            f"{count} launches from 20 clients answered in {posted:.1f}s; {len(ids)} accepted"
+            + "".join(f", {n} answered {c}" for c, n in sorted(other.items()))
+            + (f", {refused} unanswered (no answer within 60 s)" if refused else "")
+            + f"; all ended after {ended:.1f}s"
         )
         return self.row(
             f"e. {count} launches over 2 webs",
@@ -531,46 +538,59 @@ def recovery_runs(cluster: Cluster, logs_before: dict[str, int]) -> tuple[int, i
 
 
 async def fan_out(checks: Checks, sockets: int) -> dict[str, str]:
-    """One execution's final status to `sockets` sockets of one user, half on each web
-    process: the time from its end (finished_at) until every socket has it."""
+    """One execution's events to `sockets` sockets of one user, half on each web process:
+    the time until every socket has its first event (its creation, from the launch
+    request) and its final state (from finished_at, after the events before it)."""
     import aiohttp
 
     from bench.clients import Audience, Tally, raise_fd_limit
 
     limit = raise_fd_limit()
-    arrivals: dict[int, list[float]] = {}
+    arrivals: dict[tuple[int, str], list[float]] = {}
 
     def handler(message: dict[str, Any], tally: Tally, now: float) -> None:
-        if message.get("type") == "task.status" and message["execution"]["status"] == "FAILURE":
-            arrivals.setdefault(message["execution_id"], []).append(now)
+        tally.received += 1
+        if message.get("type") != "task.status":
+            return
+        kind = "final" if message["execution"]["status"] == "FAILURE" else "created"
+        if kind == "final" or message["seq"] == 0:
+            arrivals.setdefault((message["execution_id"], kind), []).append(now)
 
     cluster = checks.cluster
     protocols = ("taskpulse", f"token.{checks.fan_token}")
     targets = [
         (f"{cluster.ws_url(WEBS[n % 2])}/ws/tasks/", protocols, None) for n in range(sockets)
     ]
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         audience = Audience(session, handler)
         opened_at = time.monotonic()
         opened = await audience.open(targets, hello=True, timeout=600)
         opening = time.monotonic() - opened_at
-        execution_id = await asyncio.to_thread(checks.fan_launch)
+        launched_at = time.time()
+        execution_id = await asyncio.to_thread(checks.fan_launch) or -1
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and len(arrivals.get(execution_id or -1, [])) < opened:
+        while (
+            time.monotonic() < deadline and len(arrivals.get((execution_id, "final"), [])) < opened
+        ):
             await asyncio.sleep(0.2)
         await audience.close()
-    times = sorted(arrivals.get(execution_id or -1, []))
     ended = await asyncio.to_thread(checks.finished_at, execution_id)
-    figure = "not measured"
-    if times and ended:
-        delays = [t - ended for t in times]
-        figure = (
-            f"{len(times)}/{opened} sockets; p50 {1000 * delays[len(delays) // 2]:.0f} ms, "
-            f"all {1000 * delays[-1]:.0f} ms"
-        )
+    messages = audience.tally.received - opened  # each socket's hello is not counted
     return {
-        f"f. one event to {sockets} sockets over 2 webs": figure,
-        "f. sockets opened (failed), time to open": f"{opened} ({audience.failed}), {opening:.0f}s",
+        f"f. first event (creation) to {sockets} sockets, from the launch": spread(
+            arrivals.get((execution_id, "created"), []), launched_at, opened),
+        f"f. final state to {sockets} sockets, from finished_at": spread(
+            arrivals.get((execution_id, "final"), []), ended, opened),
+        "f. sockets opened (failed), time to open; messages per socket": (
+            f"{opened} ({audience.failed}), {opening:.0f}s; {messages / max(1, opened):.1f}"),
         "f. open files allowed (soft limit, raised in-process)": str(limit),
-    }
+    }  # fmt: skip
+
+
+def spread(times: list[float], since: float | None, sockets: int) -> str:
+    """'n/N sockets; p50 X ms, all Y ms' of arrival times after `since`."""
+    if not times or since is None:
+        return f"0/{sockets} sockets"
+    delays = sorted(t - since for t in times)
+    return (f"{len(delays)}/{sockets} sockets; p50 {1000 * delays[len(delays) // 2]:.0f} ms, "
+            f"all {1000 * delays[-1]:.0f} ms")  # fmt: skip
