@@ -32,9 +32,11 @@ from clustertest.topology import (  # noqa: E402
     Placement,
     rabbitmqctl,
     reachable,
+    remove_leftovers,
 )
 
 CHECKS = ("a", "b", "c", "d", "e", "f")
+INTERRUPTED = 130
 USERS = 30
 
 
@@ -137,6 +139,7 @@ def one_run(broker: str, quick: bool, netns: bool, only: set[str]) -> int:
         print(f"cluster-test [{broker}]: skipped: {reason}")
         return 0
     began = time.monotonic()
+    remove_leftovers()
     try:
         placement = placement_for(netns)
     except Exception as exc:  # NamespacesUnavailable, or what `ip` refused
@@ -145,6 +148,7 @@ def one_run(broker: str, quick: bool, netns: bool, only: set[str]) -> int:
     cluster = Cluster(broker, placement, f"taskpulse-cluster-{os.getpid()}-{broker}")
     rows: list[Row] = []
     figures: dict[str, str] = {}
+    interrupted = False
     try:
         cluster.create_database()
         cluster.redis.start()
@@ -158,7 +162,12 @@ def one_run(broker: str, quick: bool, netns: bool, only: set[str]) -> int:
         rows, figures = run_checks(cluster, quick, only)
     except Exception as exc:
         rows.append(harness_error("cluster start", exc))
+    except KeyboardInterrupt:
+        interrupted = True  # cleaned up below, then said
     finally:
+        # A second Ctrl-C (a terminal sends one per press) must not cut the cleanup short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cluster.stop()
         from django.db import connections
 
@@ -166,6 +175,10 @@ def one_run(broker: str, quick: bool, netns: bool, only: set[str]) -> int:
         cluster.drop_database()
         cluster.delete_vhost()
         placement.close()
+    if interrupted:
+        print(f"cluster-test [{broker}]: interrupted; its processes, database, vhost and "
+              f"namespaces are removed")  # fmt: skip
+        return INTERRUPTED
     thresholds = ", ".join(f"{k.removeprefix('TASKPULSE_')}={v}" for k, v in THRESHOLDS.items())
     footer = (f"{'quick' if quick else 'full'} run, broker {broker}, {placement.name}, PostgreSQL; "
               f"{(time.monotonic() - began) / 60:.1f} min; {thresholds}; "
@@ -202,6 +215,8 @@ def main() -> None:
         argv = [sys.executable, "-m", "clustertest", "--broker", broker, "--only", args.only,
                 *options]  # fmt: skip
         codes.append(subprocess.call(argv, cwd=REPO_DIR))
+        if codes[-1] == INTERRUPTED:
+            break
     raise SystemExit(max(codes))
 
 

@@ -105,6 +105,27 @@ def reachable(host: str, port: int, timeout: float = 2.0) -> bool:
         return False
 
 
+def remove_leftovers() -> None:
+    """The databases and vhosts of earlier runs whose harness process is gone (killed
+    before it could remove them): taskpulse_cluster_<pid>_<broker>."""
+    from clustertest.netns import pid_alive
+
+    def dead(name: str) -> bool:
+        pid = name.removeprefix("taskpulse_cluster_").split("_")[0]
+        return pid.isdigit() and not pid_alive(int(pid))
+
+    with psycopg.connect(f"{POSTGRES_ADMIN_URL}/postgres", autocommit=True) as conn:
+        mine = "SELECT datname FROM pg_database WHERE datname LIKE 'taskpulse\\_cluster\\_%'"
+        names = [row[0] for row in conn.execute(mine)]
+        for name in filter(dead, names):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if shutil.which("rabbitmqctl"):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            listed = rabbitmqctl("list_vhosts", "--quiet", "--no-table-headers").stdout.split()
+            for name in filter(dead, [v for v in listed if v.startswith("taskpulse_cluster_")]):
+                rabbitmqctl("delete_vhost", name)
+
+
 class Cluster:
     def __init__(self, broker: str, placement: Placement, run_name: str) -> None:
         self.broker, self.placement = broker, placement
