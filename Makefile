@@ -12,7 +12,7 @@ NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench chaos demo-edi \
+.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench chaos cluster-test demo-edi \
 	fresh-run admin-password clean help
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make dev    - Vite dev server with hot reload, proxied to a running 'make run'"
 	@echo "make bench  - benchmarks (QUICK=1 for a short run)"
 	@echo "make chaos  - fault injection against a real stack (CHAOS=quick for a short run)"
+	@echo "make cluster-test - 2 web processes, 3 workers, PostgreSQL, Redis/RabbitMQ (CLUSTER=quick)"
 	@echo "make demo-edi - import a generated batch of EDI invoices as admin (needs make run)"
 
 # --- installs (each redone only when its lock file changes) ---------------------------
@@ -83,8 +84,8 @@ fresh-run:
 # --- quality --------------------------------------------------------------------------
 lint: $(VENV)/.dev-installed frontend/node_modules/.installed
 	cd backend && $(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy .
-	$(PY) -m ruff check bench chaos .ci/fresh-run.py
-	$(PY) -m ruff format --check bench chaos .ci/fresh-run.py
+	$(PY) -m ruff check bench chaos clustertest .ci/fresh-run.py
+	$(PY) -m ruff format --check bench chaos clustertest .ci/fresh-run.py
 	cd frontend && $(NPM) run lint && $(NPM) run typecheck
 
 # backend/pyproject.toml -> backend/uv.lock -> the three requirements files (stack/locks.py).
@@ -106,6 +107,17 @@ bench: $(VENV)/.bench-installed
 # did (README, "When something fails"). CHAOS=quick: 2 rounds per fault; SCENARIOS=a,b: only those.
 chaos: $(VENV)/.dev-installed
 	$(PY) -m chaos $(if $(filter quick,$(CHAOS)),--quick) $(if $(SCENARIOS),--only $(SCENARIOS))
+
+# The product as a cluster (README, "Measured cluster"): two web processes, three workers
+# under two host names on the default and EDI queues, beat, a PostgreSQL database of its own
+# on 127.0.0.1:5432, an embedded Redis, and as broker Redis then RabbitMQ (127.0.0.1:5672, a
+# vhost of its own; skipped when absent). Real WebSocket clients count every event by seq.
+# CLUSTER=quick: reduced sizes; BROKER=redis|rabbitmq: one broker; CHECKS=a,b: only those;
+# NETNS=1: each host in a network namespace of its own, with link partitions (root only).
+cluster-test: $(VENV)/.bench-installed
+	cd backend && $(PY) -m pytest -c pyproject.toml --rootdir . -q ../clustertest/tests
+	$(PY) -m clustertest $(if $(filter quick,$(CLUSTER)),--quick) $(if $(BROKER),--broker $(BROKER)) \
+		$(if $(NETNS),--netns) $(if $(CHECKS),--only $(CHECKS))
 
 # A new generated password for the `admin` user (shown by make run until admin logs in).
 admin-password: $(VENV)/.runtime-installed

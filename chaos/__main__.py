@@ -23,6 +23,7 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "backend")]
 
+from chaos import counts  # noqa: E402
 from chaos.clients import Answers, Launcher, User, Watcher, wait_connected  # noqa: E402
 from chaos.scenarios import SCENARIOS, Scenario, health_failing, slug  # noqa: E402
 from chaos.stack import CHAOS_VAR, RECOVERY_WINDOW, THRESHOLDS, Stack, chaos_env  # noqa: E402
@@ -115,8 +116,8 @@ class Chaos:
         if unusual:
             note += "; answers " + ", ".join(f"{c}x{n}" for c, n in sorted(unusual.items()))
         return Row(
-            scenario.name, launched, self.ended_right(executions), self.stuck(executions),
-            self.run_twice(executions), self.lost_finals(executions),
+            scenario.name, launched, counts.ended_right(executions), counts.stuck(executions),
+            counts.run_twice(executions), self.lost_finals(executions),
             self.answers.server_errors() - errors, note,
         )  # fmt: skip
 
@@ -162,28 +163,6 @@ class Chaos:
             exited.extend(self.restore())
         return list(mine.values_list("pk", flat=True))
 
-    def ended_right(self, ids: list[int]) -> int:
-        from task_manager.models import TaskExecution
-
-        failed_children = TaskExecution.objects.filter(parent_id__in=ids).exclude(status="SUCCESS")
-        return (TaskExecution.objects.filter(pk__in=ids, status="SUCCESS")
-                .exclude(pk__in=failed_children.values("parent_id")).count())  # fmt: skip
-
-    def stuck(self, ids: list[int]) -> int:
-        from task_manager.models import TaskExecution
-
-        return TaskExecution.objects.filter(pk__in=ids, finished_at__isnull=True).count()
-
-    def run_twice(self, ids: list[int]) -> int:
-        """Executions whose side effect happened twice: the simulator logged two clones."""
-        from django.db.models import Count
-
-        from task_manager.models import TaskLogLine
-
-        clones = (TaskLogLine.objects.filter(execution_id__in=ids, message__startswith="Cloned VM")
-                  .values("execution_id").annotate(n=Count("id")).filter(n__gt=1))  # fmt: skip
-        return clones.count()
-
     def lost_finals(self, ids: list[int]) -> int:
         """Executions ended in the database whose user's watcher never saw them end."""
         from task_manager.models import TaskExecution
@@ -228,11 +207,7 @@ def table(rows: list[Row], *, quick: bool, database: str, seconds: float) -> str
             "note"]  # fmt: skip
     cells = [[r.scenario, r.launched, r.ended_right, r.stuck, r.run_twice, r.lost_finals,
               r.server_errors, r.note] for r in rows]  # fmt: skip
-    widths = [max(len(str(x)) for x in column) for column in zip(head, *cells, strict=False)]
-    lines = [" | ".join(str(x).ljust(w) for x, w in zip(head, widths, strict=True))]
-    lines.append("-+-".join("-" * w for w in widths))
-    lines += [" | ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True))
-              for row in cells]  # fmt: skip
+    lines = counts.text_table(head, cells)
     thresholds = ", ".join(f"{k.removeprefix('TASKPULSE_')}={v}" for k, v in THRESHOLDS.items())
     lines.append(f"{'quick' if quick else 'full'} run on {database}, {seconds / 60:.1f} min; "
                  f"{thresholds}; recovery window {RECOVERY_WINDOW:.0f}s")  # fmt: skip

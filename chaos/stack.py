@@ -62,17 +62,19 @@ def chaos_env(redis_url: str, database_url: str, flower_url: str) -> dict[str, s
 
 
 class Process:
-    """One program of the stack: started in a session of its own, signalled by pid."""
+    """One program of the stack: started in a session of its own, signalled by pid; each
+    (re)start logs to a file of its own in `folder`."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.name, self.argv, self.env = name, argv, env
+    def __init__(self, name: str, argv: list[str], env: dict[str, str],
+                 folder: Path = CHAOS_VAR) -> None:  # fmt: skip
+        self.name, self.argv, self.env, self.folder = name, argv, env, folder
         self.starts = 0
         self.handle: subprocess.Popen[bytes] | None = None
-        self.log = CHAOS_VAR / f"{name}.log"
+        self.log = folder / f"{name}.log"
 
     def start(self) -> None:
         self.starts += 1
-        self.log = CHAOS_VAR / f"{self.name}-{self.starts}.log"
+        self.log = self.folder / f"{self.name}-{self.starts}.log"
         with self.log.open("wb") as out:
             self.handle = subprocess.Popen(
                 self.argv, cwd=BACKEND_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT,

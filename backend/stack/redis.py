@@ -53,16 +53,20 @@ class EmbeddedRedis:
     """A redis-server process owned by this folder (data, pid file and URL inside it)."""
 
     def __init__(
-        self, folder: Path, *, persistent: bool = True, unixsocket: Path | None = None
-    ) -> None:
+        self, folder: Path, *, persistent: bool = True, unixsocket: Path | None = None,
+        host: str = "127.0.0.1", port: int = 0, launcher: tuple[str, ...] = (),
+    ) -> None:  # fmt: skip
         self.folder = folder
         self.persistent = persistent
+        # Another address than loopback, and a command the server runs under (`ip netns exec
+        # NS`), for a test cluster whose hosts are network namespaces (make cluster-test).
+        self.host, self.launcher = host, list(launcher)
         # Also listen on a unix socket (e.g. for a channel layer on the same machine).
         self.unixsocket = unixsocket
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.password = ""
-        self.port = 0  # chosen at the first start, kept by a restart (clients keep their URL)
+        self.port = port  # chosen at the first start, kept by a restart (clients keep their URL)
 
     @property
     def unix_url(self) -> str:
@@ -106,15 +110,15 @@ class EmbeddedRedis:
         persistence = ["--appendonly", "yes"] if self.persistent else ["--appendonly", "no"]
         command = [
             redis_server_binary(), str(self.config_file),
-            "--port", str(port), "--bind", "127.0.0.1",
+            "--port", str(port), "--bind", self.host,
             "--dir", str(self.folder), "--pidfile", str(self.pid_file),
             "--save", "", *persistence, "--daemonize", "no",
             "--logfile", str(self.folder / "redis.log"),
         ]  # fmt: skip
         if self.unixsocket is not None:
             command += ["--unixsocket", str(self.unixsocket), "--unixsocketperm", "700"]
-        self.process = subprocess.Popen(command, start_new_session=True)
-        self.url = f"redis://:{self.password}@127.0.0.1:{port}/0"
+        self.process = subprocess.Popen([*self.launcher, *command], start_new_session=True)
+        self.url = f"redis://:{self.password}@{self.host}:{port}/0"
         self.wait_ready(timeout)
         write_private(self.url_file, self.url)
         return self.url

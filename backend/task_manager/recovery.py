@@ -159,8 +159,7 @@ def recover_pending(
         elif broker.redelivers_on_disconnect:
             continue  # held by a live worker, or not known: the broker still has it
         if execution.requeue_count < max_requeues(execution):
-            requeue(execution, "Message lost; re-queued")
-            report.requeued += 1
+            report.requeued += requeue(execution, "Message lost; re-queued")
         else:
             fail(execution, "Timeout: message lost and no re-queue left")
             report.failed += 1
@@ -220,8 +219,7 @@ def recover_running(
             continue  # the broker gives its message back; that copy takes the execution over
         policy = worker_lost_policy(execution)
         if policy == WorkerLostPolicy.REQUEUE and execution.requeue_count < max_requeues(execution):
-            requeue(execution, f"Worker lost ({execution.worker}); re-queued")
-            report.requeued += 1
+            report.requeued += requeue(execution, f"Worker lost ({execution.worker}); re-queued")
         else:
             fail(execution, f"Worker lost ({execution.worker or 'unknown worker'})")
             report.failed += 1
@@ -261,16 +259,21 @@ def worker_lost_policy(execution: TaskExecution) -> str:
     return declared or WorkerLostPolicy.FAIL
 
 
-def requeue(execution: TaskExecution, message: str) -> None:
+def requeue(execution: TaskExecution, message: str) -> bool:
+    """Send the execution again, unless it changed since recovery read it (`seq` grows with
+    every change; a take-over changes its owner): a worker started it meanwhile, or another
+    recovery already re-queued it. Two recoveries at once (their lock expired under a slow
+    run, or was lost with a Redis restart) then re-queue it once, not twice."""
     with transaction.atomic():
         locked = execution_lock(execution.pk)
-        if locked.is_finished:
-            return
+        if locked.is_finished or (locked.seq, locked.owner) != (execution.seq, execution.owner):
+            return False
         execution_set_status(
             locked, S.PENDING, message=message, requeue_count=locked.requeue_count + 1,
             worker="", owner="", queued_at=None,
         )  # fmt: skip
     launching.execution_send(execution.pk)
+    return True
 
 
 def fail(execution: TaskExecution, reason: str) -> None:

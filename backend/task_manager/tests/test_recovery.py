@@ -109,6 +109,41 @@ def test_running_executions_of_a_lost_worker(user: User, settings, quiet: list[i
 
 
 @pytest.mark.django_db
+def test_two_recoveries_that_judged_one_execution_lost_requeue_it_once(
+    user: User, settings, quiet: list[int]
+) -> None:
+    """Both read it running on a dead worker; the first re-queues it, the second finds it
+    changed (a new seq) and leaves it."""
+    settings.TASKPULSE_WORKER_LOST_AFTER = 60
+    requeue = TaskTemplate.objects.create(name="r", module="m", task_name="x",
+                                          on_worker_lost="requeue")  # fmt: skip
+    lost = execution(user, "lost", age=600, status="PROGRESS", worker="dead@host",
+                     template=requeue)  # fmt: skip
+    read_by_the_second = TaskExecution.objects.get(pk=lost.pk)
+
+    first = recovery.recover(now=NOW, broker=FakeBroker())
+    second = recovery.requeue(read_by_the_second, "Worker lost (dead@host); re-queued")
+
+    lost.refresh_from_db()
+    assert (first.requeued, second) == (1, False)
+    assert (lost.status, lost.requeue_count) == ("PENDING", 1)
+    assert quiet == [lost.pk]
+
+
+@pytest.mark.django_db
+def test_a_running_execution_taken_over_meanwhile_is_not_requeued(
+    user: User, quiet: list[int]
+) -> None:
+    row = execution(user, "taken", age=600, status="PROGRESS", worker="dead@host",
+                    owner="dead@host/7/1.00")  # fmt: skip
+    TaskExecution.objects.filter(pk=row.pk).update(owner="alive@host/8/2.00", worker="alive@host")
+
+    assert recovery.requeue(row, "Worker lost (dead@host); re-queued") is False
+    row.refresh_from_db()
+    assert (row.status, row.requeue_count, quiet) == ("PROGRESS", 0, [])
+
+
+@pytest.mark.django_db
 def test_running_executions_a_live_worker_does_not_hold_are_lost(
     user: User, settings, monkeypatch: pytest.MonkeyPatch, quiet: list[int]
 ) -> None:

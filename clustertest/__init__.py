@@ -1,0 +1,1 @@
+"""make cluster-test: the product as a cluster (README, "Scaling out")."""
