@@ -1,0 +1,148 @@
+"""Django's tasks framework tracked through its signals, with the ImmediateBackend (the task
+runs inside enqueue()) and the database backend (queued until a db_worker takes it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from task_manager import events, launching
+from task_manager.django_demo import add, demo
+from task_manager.lifecycle import enqueued_by
+from task_manager.models import TaskExecution, TaskLogLine, TaskNotification
+from task_manager.retries import execution_retry
+
+IMMEDIATE = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+DATABASE = {"BACKEND": "django_tasks_db.DatabaseBackend"}
+
+
+@pytest.fixture(autouse=True)
+def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The messages pushed to clients, recorded instead of sent."""
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(events, "publish", lambda groups, message: sent.append(message))
+    return sent
+
+
+@pytest.fixture(autouse=True)
+def immediate_and_database_backends() -> Any:
+    with override_settings(TASKS={"default": IMMEDIATE, "db": DATABASE}):
+        yield
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_with_context_is_tracked_with_its_progress_and_result(
+    user: User, published: list[dict[str, Any]]
+) -> None:
+    with enqueued_by(user):
+        result = demo.enqueue(steps=3, step_seconds=0)
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert (execution.kind, execution.backend) == ("django", "default")
+    assert execution.task_name == "task_manager.django_demo.demo"
+    assert execution.status == "SUCCESS"
+    assert execution.result == {"steps": 3}
+    assert (execution.current_step, execution.total_steps) == (3, 3)
+    assert execution.progress == 100.0
+    assert execution.user == user
+    assert execution.worker == result.worker_ids[-1]
+    assert execution.kwargs == {"steps": 3, "step_seconds": 0}
+    lines = list(TaskLogLine.objects.filter(execution=execution).values_list("message", flat=True))
+    assert lines == ["step 1 started", "step 2 started", "step 3 started", "all steps done"]
+    assert TaskNotification.objects.filter(user=user, execution=execution).exists()
+    statuses = [m["execution"]["status"] for m in published if m.get("type") == "task.status"]
+    assert statuses[-1] == "SUCCESS"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_without_context_is_tracked_too() -> None:
+    result = add.enqueue(2, 3)
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert (execution.kind, execution.status, execution.result) == ("django", "SUCCESS", 5)
+    assert execution.args == [2, 3]
+    assert execution.module == "task_manager"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_keeps_its_error_and_traceback() -> None:
+    result = demo.enqueue(steps=3, step_seconds=0, fail_at_step=2)
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert execution.status == "FAILURE"
+    assert execution.error == "RuntimeError: demo failure at step 2"
+    assert "Traceback" in execution.traceback
+    assert "raise RuntimeError" in execution.traceback
+    assert execution.current_step == 2  # its reports before the failure were written
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_task_stops_at_check_cancelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cancel lands while the task runs: the flag is set by the first report's write.
+    original = launching.execution_is_cancel_requested
+
+    def cancel_then_ask(execution_id: int) -> bool:
+        TaskExecution.objects.filter(pk=execution_id).update(cancel_requested_at=timezone.now())
+        return original(execution_id)
+
+    monkeypatch.setattr("task_manager.tracking.execution_is_cancel_requested", cancel_then_ask)
+    result = demo.enqueue(steps=3, step_seconds=0.2)
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert execution.status == "REVOKED"
+    assert execution.current_step == 1
+    assert str(result.status) == "FAILED"  # what the backend itself recorded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_database_task_is_pending_then_cancelled_before_it_runs(
+    user: User, staff_user: User
+) -> None:
+    with enqueued_by(user):
+        result = demo.using(backend="db").enqueue(steps=2, step_seconds=0)
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert (execution.status, execution.backend, execution.queue) == ("PENDING", "db", "default")
+    assert DBTaskResult.objects.filter(id=result.id).exists()
+
+    assert launching.execution_cancel(execution, by=staff_user) == "REVOKED"
+
+    execution.refresh_from_db()
+    assert execution.status == "REVOKED"
+    assert not DBTaskResult.objects.filter(id=result.id).exists()  # no worker will run it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claimed_database_task_is_cancelled_cooperatively(staff_user: User) -> None:
+    result = demo.using(backend="db").enqueue(steps=2, step_seconds=0)
+    DBTaskResult.objects.filter(id=result.id).get().claim("worker-1")  # a db_worker took it
+    execution = TaskExecution.objects.get(task_id=result.id)
+
+    assert launching.execution_cancel(execution, by=staff_user) == "cancelling"
+
+    execution.refresh_from_db()
+    assert execution.status == "PENDING"
+    assert execution.cancel_requested_at is not None
+    assert DBTaskResult.objects.filter(id=result.id).exists()
+    with pytest.raises(launching.CancelNotAllowed):
+        launching.execution_cancel(execution, by=staff_user, force=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_task_is_retried_on_its_backend(user: User, staff_user: User) -> None:
+    with enqueued_by(user):
+        result = demo.enqueue(steps=2, step_seconds=0, fail_at_step=1)
+    failed = TaskExecution.objects.get(task_id=result.id)
+
+    retry = execution_retry(execution=failed, by=staff_user)
+
+    assert retry.kind == "django"
+    assert retry.retry_of == failed
+    assert retry.user == user
+    assert retry.kwargs == failed.kwargs
+    assert TaskExecution.objects.get(pk=retry.pk).status == "FAILURE"  # it failed again
