@@ -12,7 +12,7 @@ NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench chaos demo-edi \
+.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench chaos demo-edi demo-django-tasks \
 	fresh-run admin-password clean help
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make bench  - benchmarks (QUICK=1 for a short run)"
 	@echo "make chaos  - fault injection against a real stack (CHAOS=quick for a short run)"
 	@echo "make demo-edi - import a generated batch of EDI invoices as admin (needs make run)"
+	@echo "make demo-django-tasks - enqueue a django.tasks demo task as admin (TASKPULSE_DJANGO_TASKS=true make run)"
 
 # --- installs (each redone only when its lock file changes) ---------------------------
 # Each requirements file is a full closure with hashes, exported by uv from backend/uv.lock.
@@ -119,6 +120,13 @@ demo-edi: $(VENV)/.runtime-installed
 	@cd backend && $(PY) manage.py edi_demo $(if $(FILES),--files $(FILES)) \
 		$(if $(INVALID),--invalid $(INVALID)) $(if $(USER_NAME),--user $(USER_NAME)) \
 		$(if $(SEED),--seed $(SEED))
+
+# One task of Django's tasks framework with progress, for USER_NAME (admin). With
+# TASKPULSE_DJANGO_TASKS=true (as make run got) it waits for make run's db_worker; without,
+# it runs here at once. Watch it in the task list (Kind: django.tasks).
+demo-django-tasks: $(VENV)/.runtime-installed
+	@cd backend && $(PY) manage.py django_tasks_demo $(if $(USER_NAME),--user $(USER_NAME)) \
+		$(if $(STEPS),--steps $(STEPS))
 
 dev: frontend/node_modules/.installed
 	cd frontend && $(NPM) run dev
