@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from task_manager import events, launching
@@ -131,6 +132,44 @@ def test_a_claimed_database_task_is_cancelled_cooperatively(staff_user: User) ->
     assert DBTaskResult.objects.filter(id=result.id).exists()
     with pytest.raises(launching.CancelNotAllowed):
         launching.execution_cancel(execution, by=staff_user, force=True)
+
+
+def run_db_worker(worker_id: str = "worker-1") -> None:
+    """The database backend's worker loop, in this process, until the queue is empty."""
+    Worker(
+        queue_names=["*"], interval=0, batch=True, backend_name="db", startup_delay=False,
+        max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+    ).run()  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_runs_a_queued_task_to_its_end(user: User) -> None:
+    with enqueued_by(user):
+        result = demo.using(backend="db").enqueue(steps=2, step_seconds=0)
+
+    run_db_worker("db-worker-7")
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert (execution.status, execution.result, execution.worker) == (
+        "SUCCESS", {"steps": 2}, "db-worker-7",
+    )  # fmt: skip
+    assert (execution.current_step, execution.attempt) == (2, 1)
+    assert execution.started_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_cancelled_before_a_worker_starts_it_never_runs_its_body() -> None:
+    # The cancel came while the row could not be removed (a worker was claiming it).
+    result = demo.using(backend="db").enqueue(steps=2, step_seconds=0)
+    TaskExecution.objects.filter(task_id=result.id).update(cancel_requested_at=timezone.now())
+
+    run_db_worker()
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert execution.status == "REVOKED"
+    assert execution.current_step == 0  # its first step was never reported
+    assert not TaskLogLine.objects.filter(execution=execution).exists()
+    assert DBTaskResult.objects.get(id=result.id).status == "FAILED"
 
 
 @pytest.mark.django_db(transaction=True)
