@@ -3,6 +3,7 @@ runs inside enqueue()) and the database backend (queued until a db_worker takes 
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ from task_manager.lifecycle import enqueued_by
 from task_manager.models import TaskExecution, TaskLogLine, TaskNotification
 from task_manager.retries import execution_retry
 
-IMMEDIATE = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+# Django 6.0 has the framework built in; on 5.2 the django-tasks backport provides it.
+TASKS_PACKAGE = "django.tasks" if find_spec("django.tasks") else "django_tasks"
+IMMEDIATE = {"BACKEND": f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"}
 DATABASE = {"BACKEND": "django_tasks_db.DatabaseBackend"}
 
 
