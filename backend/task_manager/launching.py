@@ -203,12 +203,26 @@ def _dequeue(execution: TaskExecution) -> bool:
         return True
     from django_tasks_db.models import DBTaskResult
 
-    queued = DBTaskResult.objects.filter(id=execution.task_id, status="READY")
+    rows = DBTaskResult.objects.filter(id=execution.task_id, backend_name=execution.backend)
     try:
-        ids = list(queued.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        ids = list(rows.filter(status="READY").select_for_update(skip_locked=True)
+                   .values_list("pk", flat=True))  # fmt: skip
     except ValidationError:
         return False  # not an id of the database backend: another backend holds it
-    return bool(ids) and DBTaskResult.objects.filter(pk__in=ids).delete()[0] > 0
+    if ids:
+        return DBTaskResult.objects.filter(pk__in=ids).delete()[0] > 0
+    # No row at all, of a database backend here: it was pruned, and nothing will run it.
+    return _is_database_backend(execution.backend) and not rows.exists()
+
+
+def _is_database_backend(alias: str) -> bool:
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.compat import InvalidTaskBackend, task_backends
+
+    try:
+        return isinstance(task_backends[alias], DatabaseBackend)
+    except InvalidTaskBackend:
+        return False
 
 
 def _force_terminate(execution: TaskExecution, *, by: User, now: datetime) -> str:

@@ -122,6 +122,15 @@ def test_a_queued_database_task_is_pending_then_cancelled_before_it_runs(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_queued_task_whose_row_is_gone_is_cancelled_at_once(staff_user: User) -> None:
+    result = demo.using(backend="db").enqueue(steps=2, step_seconds=0)
+    DBTaskResult.objects.filter(id=result.id).delete()  # pruned, say: no worker will run it
+    execution = TaskExecution.objects.get(task_id=result.id)
+
+    assert launching.execution_cancel(execution, by=staff_user) == "REVOKED"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_claimed_database_task_is_cancelled_cooperatively(staff_user: User) -> None:
     result = demo.using(backend="db").enqueue(steps=2, step_seconds=0)
     DBTaskResult.objects.filter(id=result.id).get().claim("worker-1")  # a db_worker took it
