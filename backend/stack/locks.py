@@ -113,14 +113,14 @@ def check() -> list[str]:
             if diff:
                 problems.append(f"{target.relative_to(REPO_DIR)} is not uv.lock's export:\n{diff}")
     with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        done = _django6(folder, check=True)
+        project = Path(scratch)
+        done = _django6(project, check=True)
         if done.returncode != 0:
             problems.append(f"{DJANGO6_UV_LOCK.name} does not match pyproject.toml on "
                             f"Django 6:\n{done.stderr.strip()}")  # fmt: skip
             return problems
-        _export_django6(folder, folder / "fresh.txt")
-        if diff := _diff(DJANGO6_LOCK, folder / "fresh.txt"):
+        _export_django6(project, project / "fresh.txt")
+        if diff := _diff(DJANGO6_LOCK, project / "fresh.txt"):
             problems.append(f"{DJANGO6_LOCK.name} is not {DJANGO6_UV_LOCK.name}'s export:\n{diff}")
     return problems
 
