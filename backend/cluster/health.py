@@ -1,5 +1,11 @@
 """Health of the parts TaskPulse stands on: database, Redis, Celery workers and Flower.
 
+Three answers: `/api/health/` (the report below, always 200), `/api/health/live/` (the
+process answers: no I/O at all) and `/api/health/ready/` (this process can serve: the
+database, the channel layer and the broker answer, each within READY_PART_TIMEOUT; 503
+naming what does not). An orchestrator restarts a process that is not live, and sends no
+traffic to one that is not ready.
+
 The checks run side by side under one deadline, so that a part that hangs can only make
 the answer "degraded", never slow: the whole report takes at most HEALTH_DEADLINE seconds.
 
@@ -19,15 +25,20 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.db import connections
 
 from cluster.flower.service import FlowerService
 from config.celery import app as celery_app
+from config.redis_conn import layer_host_client, shared_redis
+from task_manager.broker import open_broker
 
 HEALTH_DEADLINE = 1.8
 PART_TIMEOUT = 0.5
+# Readiness: each part gets this long, all of them together at most READY_DEADLINE.
+READY_PART_TIMEOUT = 1.0
+READY_DEADLINE = 1.5
+READY_PARTS = ("database", "channel_layer", "broker")
 # A worker counts while its last heartbeat is at most this old when Flower's snapshot is
 # taken: five heartbeats, so a late or lost one never makes it vanish. Flower stamps them
 # with its own clock; the snapshot is stamped with the web process's (one host's clock, or
@@ -51,13 +62,35 @@ def check_database() -> str:
 
 
 def check_redis() -> str:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=PART_TIMEOUT, socket_connect_timeout=PART_TIMEOUT
-    )
+    client = shared_redis(timeout=PART_TIMEOUT)
     try:
         client.ping()
     finally:
         client.close()
+    return "ok"
+
+
+def check_channel_layer(timeout: float = PART_TIMEOUT) -> str:
+    """The Redis behind each host of the channel layer answers a PING (the layer's own
+    connections live on the web process's event loop; these are made for the check)."""
+    layer: dict[str, Any] = settings.CHANNEL_LAYERS.get("default", {})
+    for host in layer.get("CONFIG", {}).get("hosts") or []:
+        entry = host if isinstance(host, dict) else {"address": host}
+        client = layer_host_client(entry, timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    return "ok"
+
+
+def check_broker(timeout: float = PART_TIMEOUT) -> str:
+    """Celery's broker accepts a connection (Redis: a PING; RabbitMQ: an AMQP handshake)."""
+    broker = open_broker(timeout=timeout)
+    try:
+        broker.ping()
+    finally:
+        broker.close()
     return "ok"
 
 
@@ -152,3 +185,15 @@ def health_report() -> dict[str, Any]:
         "workers": workers,
         "failing": failing,
     }
+
+
+def readiness_report() -> dict[str, Any]:
+    """The body of GET /api/health/ready/: "ready" when every part answered "ok"."""
+    results = run_checks(
+        {"database": check_database,
+         "channel_layer": lambda: check_channel_layer(READY_PART_TIMEOUT),
+         "broker": lambda: check_broker(READY_PART_TIMEOUT)},
+        READY_DEADLINE,
+    )  # fmt: skip
+    failing = [part for part in READY_PARTS if results[part] != "ok"]
+    return {"status": "not ready" if failing else "ready", **results, "failing": failing}

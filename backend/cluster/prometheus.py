@@ -33,7 +33,7 @@ from prometheus_client.registry import Collector
 from cluster.queues import known_queue_names
 from cluster.selectors import cluster_workers
 from task_manager import counters
-from task_manager.broker import RedisBroker
+from task_manager.broker import queue_depths
 from task_manager.histograms import BOUNDS
 from task_manager.models import ACTIVE_STATUSES, ExecutionRollup, RollupPeriod, TaskExecution
 from task_manager.rollups import SUMS, Tally
@@ -122,9 +122,9 @@ class TaskPulseCollector(Collector):
             "celery_queue_length", "Messages waiting in the queue.", labels=["queue_name"]
         )
         workers = cluster_workers()["workers"]
-        lengths = RedisBroker(timeout=2).queue_lengths(known_queue_names(workers))
-        for queue, length in sorted(lengths.items()):
-            family.add_metric([queue], length)
+        depths = queue_depths(known_queue_names(workers), timeout=2)
+        for queue, depth in sorted(depths.items()):
+            family.add_metric([queue], depth.ready)
         yield family
 
     def worker_metrics(self) -> Iterator[Any]:

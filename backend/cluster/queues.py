@@ -1,4 +1,4 @@
-"""Queues: what waits in each (Redis broker), who consumes it, and pausing it (staff).
+"""Queues: what waits in each (Redis or RabbitMQ), who consumes it, and pausing it (staff).
 
 A pause cancels the queue's consumer on every worker (Celery's `cancel_consumer`) and is
 stored (QueuePause), so that a worker that starts while it holds drops the queue before it
@@ -18,14 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from cluster.models import AuditRecord, QueuePause
 from cluster.selectors import cluster_workers
 from cluster.services import audit_record_create
 from config.celery import app as celery_app
-from task_manager.broker import PRIORITY_SEPARATOR, PRIORITY_STEPS, RedisBroker, message_task_id
+from task_manager.broker import QueueDepth, queue_depths
 from task_manager.models import ACTIVE_STATUSES, ExecutionRollup, RollupPeriod, TaskExecution
 
 logger = logging.getLogger(__name__)
@@ -64,35 +64,45 @@ def known_queue_names(workers: Iterable[dict[str, Any]] = ()) -> list[str]:
     return sorted(name for name in names if name)
 
 
-def oldest_task_ids(broker: RedisBroker, queues: list[str]) -> dict[str, list[str]]:
-    """The task id of the oldest message of each queue and of its priority sub-queues
-    (Kombu pushes on the left and takes from the right: the oldest is the last)."""
-    with broker.client.pipeline(transaction=False) as pipe:
-        for queue in queues:
-            for name in (queue, *(f"{queue}{PRIORITY_SEPARATOR}{s}" for s in PRIORITY_STEPS)):
-                pipe.lindex(name, -1)
-        raw = iter(pipe.execute())
-    per_queue = 1 + len(PRIORITY_STEPS)
-    return {
-        queue: [tid for tid in (message_task_id(next(raw)) for _ in range(per_queue)) if tid]
-        for queue in queues
-    }
-
-
-def oldest_ages(broker: RedisBroker, queues: list[str]) -> dict[str, float | None]:
-    """Seconds the oldest waiting message of each queue has waited (from its execution's
-    queued_at), or None when the queue is empty or its messages are not tracked."""
-    task_ids = oldest_task_ids(broker, queues)
-    wanted = {tid for ids in task_ids.values() for tid in ids}
+def oldest_ages(depths: dict[str, QueueDepth]) -> dict[str, float | None]:
+    """Seconds the oldest waiting message of each queue has waited, or None when the queue is
+    empty or its messages are not tracked. The broker's head timestamp when it has one
+    (RabbitMQ's management API); else the head message's execution's queued_at (Redis);
+    else the oldest waiting execution's queued_at (RabbitMQ without it)."""
+    now = timezone.now().timestamp()
+    heads = {tid for depth in depths.values() for tid in depth.head_task_ids}
     queued = dict(
-        TaskExecution.objects.filter(task_id__in=wanted).values_list("task_id", "queued_at")
+        TaskExecution.objects.filter(task_id__in=heads).values_list("task_id", "queued_at")
     )
-    now = timezone.now()
+    unseen = [
+        q for q, d in depths.items() if d.ready and not d.head_task_ids and not d.head_timestamp
+    ]
+    waiting = oldest_waiting(unseen)
     ages: dict[str, float | None] = {}
-    for queue, ids in task_ids.items():
-        times = [t for t in (queued.get(tid) for tid in ids) if t is not None]
-        ages[queue] = round((now - min(times)).total_seconds(), 3) if times else None
+    for queue, depth in depths.items():
+        times = [t.timestamp() for t in (queued.get(tid) for tid in depth.head_task_ids) if t]
+        start = depth.head_timestamp or (min(times) if times else waiting.get(queue))
+        ages[queue] = round(max(now - start, 0.0), 3) if depth.ready and start else None
     return ages
+
+
+def oldest_waiting(queues: list[str]) -> dict[str, float]:
+    """The queued_at (epoch seconds) of each queue's oldest PENDING execution that was sent."""
+    if not queues:
+        return {}
+    default = celery_app.conf.task_default_queue
+    names = [*queues, *([""] if default in queues else [])]  # "" is the default queue
+    rows = (
+        TaskExecution.objects.filter(status="PENDING", queue__in=names, queued_at__isnull=False)
+        .values("queue")
+        .annotate(oldest=Min("queued_at"))
+    )
+    oldest: dict[str, float] = {}
+    for row in rows:
+        queue = row["queue"] or default
+        stamp = row["oldest"].timestamp()
+        oldest[queue] = min(stamp, oldest.get(queue, stamp))
+    return oldest
 
 
 def executions_by_queue(queues: list[str]) -> dict[str, dict[str, int]]:
@@ -124,14 +134,13 @@ def queue_list() -> dict[str, Any]:
     pause and executions. A broker that cannot be reached leaves lengths and ages null."""
     workers = cluster_workers()["workers"]
     names = known_queue_names(workers)
-    broker = RedisBroker(timeout=settings.TASKPULSE_INSPECT_TIMEOUT)
     try:
-        lengths: dict[str, int | None] = dict(broker.queue_lengths(names))
-        ages = oldest_ages(broker, names)
+        depths = queue_depths(names, timeout=settings.TASKPULSE_INSPECT_TIMEOUT)
+        ages = oldest_ages(depths)
         broker_ok = True
     except Exception as exc:  # the broker is down: lengths unknown, the rest still shows
         logger.warning("queue lengths unavailable: %r", exc)
-        lengths, ages, broker_ok = {}, {}, False
+        depths, ages, broker_ok = {}, {}, False
     paused = {pause.queue: pause for pause in QueuePause.objects.all()}
     executions = executions_by_queue(names)
     rows = []
@@ -140,7 +149,8 @@ def queue_list() -> dict[str, Any]:
         pause = paused.get(name)
         rows.append({
             "name": name,
-            "length": lengths.get(name),
+            "length": depths[name].ready if name in depths else None,
+            "unacknowledged": depths[name].unacked if name in depths else None,
             "oldest_age_seconds": ages.get(name),
             "consumers": consumers,
             "paused": pause is not None,

@@ -3,7 +3,7 @@ and the audit of the admin actions.
 
 When Flower is unreachable or answers garbage, the workers still show: Celery's own
 `inspect` (stats, active queues, active tasks) asked in parallel with TASKPULSE_INSPECT_TIMEOUT,
-and the queue lengths read from the Redis broker. The worst case is FLOWER_TIMEOUT plus that
+and the queue lengths read from the broker. The worst case is FLOWER_TIMEOUT plus that
 timeout and a small grace (1.5 s + 1.2 s by default); both answers are cached like Flower's.
 """
 
@@ -23,7 +23,7 @@ from cluster.flower.parsing import as_dict, as_int, flower_version, worker_row
 from cluster.flower.service import DASHBOARD_URL, FlowerService
 from cluster.models import AuditRecord
 from config.celery import app as celery_app
-from task_manager.broker import RedisBroker
+from task_manager.broker import queue_depths
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,12 @@ def broker_queue_lengths(workers: list[dict[str, Any]]) -> list[dict[str, Any]] 
     for row in workers:
         names.update(row["queues"] or [])
     try:
-        lengths = RedisBroker(timeout=settings.TASKPULSE_INSPECT_TIMEOUT).queue_lengths(names)
+        lengths = {
+            name: depth.ready
+            for name, depth in queue_depths(
+                names, timeout=settings.TASKPULSE_INSPECT_TIMEOUT
+            ).items()
+        }
     except Exception as exc:  # the broker is down too: the lengths are unknown
         logger.warning("queue lengths unavailable: %r", exc)
         return None

@@ -7,6 +7,7 @@ reported the same way everywhere: one line that names the variable and the probl
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -22,9 +23,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("TASKPULSE_VAR_DIR", REPO_DIR / "var"))
 
-REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_SCHEMES = ("redis", "rediss", "unix", "sentinel")
+# Broker URLs as Kombu reads them: Redis (sentinel:// through Redis Sentinel) or RabbitMQ.
+BROKER_REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+socket", "sentinel")
+BROKER_AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
 RATE_PATTERN = re.compile(r"[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)")
+DOTTED_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -117,6 +122,26 @@ class Env:
             counts[key.strip()] = int(value)
         return counts
 
+    def json_object(self, name: str) -> dict[str, Any]:
+        """A JSON object, e.g. a storage's options ({} when unset)."""
+        raw = self.text(name)
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise EnvError(name, f"expected a JSON object: {exc}") from None
+        if not isinstance(value, dict):
+            raise EnvError(name, f"expected a JSON object, got {type(value).__name__}")
+        return value
+
+    def dotted_path(self, name: str, *, default: str) -> str:
+        """A Python dotted path, e.g. a storage class (checked when Django imports it)."""
+        value = self.text(name, default)
+        if not DOTTED_PATH.fullmatch(value):
+            raise EnvError(name, f"expected a dotted path like package.module.Class, got {value!r}")
+        return value
+
     def port(self, name: str, *, default: int) -> int:
         return self.integer(name, default=default, minimum=1, maximum=65535)
 
@@ -161,17 +186,51 @@ class Env:
         return config
 
     def redis_url(self, name: str = "REDIS_URL", *, default: str) -> str:
+        """redis://host:port/db (rediss://, unix://), or Redis Sentinel in Kombu's form:
+        sentinel://[:password@]host:26379[/db];sentinel://host2:26379..."""
         raw = self.text(name) or default
-        parts = urlsplit(raw)
-        if parts.scheme not in REDIS_SCHEMES:
-            raise EnvError(name, f"unsupported scheme {parts.scheme!r} (use redis://host:port/db)")
-        if parts.scheme != "unix" and not parts.hostname:
-            raise EnvError(name, "the URL names no host (redis://host:port/db)")
-        try:
-            parts.port  # noqa: B018 - raises ValueError on a malformed port
-        except ValueError:
-            raise EnvError(name, f"malformed port in {raw!r}") from None
+        for part in raw.split(";") if raw.startswith("sentinel:") else [raw]:
+            check_url(name, part.strip(), REDIS_SCHEMES, example="redis://host:port/db")
+        if raw.startswith("sentinel:") and any(
+            not p.strip().startswith("sentinel:") for p in raw.split(";") if p.strip()
+        ):
+            raise EnvError(name, "every part of a Sentinel URL is sentinel://host:port")
         return raw
+
+    def broker_url(self, name: str = "CELERY_BROKER_URL", *, default: str) -> str:
+        """Celery's broker: a Redis URL as above, or amqp://user:password@host:5672/vhost."""
+        raw = self.text(name) or default
+        if broker_kind(raw) == "redis":
+            return self.redis_url(name, default=raw)
+        check_url(name, raw, BROKER_AMQP_SCHEMES, example="amqp://user:password@host:5672/vhost")
+        return raw
+
+    def http_url(self, name: str, default: str = "") -> str:
+        """An http(s):// URL, or "" when unset."""
+        raw = self.text(name, default)
+        if raw:
+            check_url(name, raw, ("http", "https"), example="http://user:password@host:15672")
+        return raw.rstrip("/")
+
+
+def check_url(name: str, raw: str, schemes: tuple[str, ...], *, example: str) -> None:
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes:
+        raise EnvError(name, f"unsupported scheme {parts.scheme!r} (use {example})")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise EnvError(name, f"the URL names no host ({example})")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise EnvError(name, f"malformed port in {raw!r}") from None
+
+
+def broker_kind(url: str) -> str:
+    """ "redis" or "amqp" from a broker URL's scheme; "" for a scheme TaskPulse cannot use."""
+    scheme = urlsplit(url.split(";", 1)[0].strip()).scheme.lower()
+    if scheme in BROKER_REDIS_SCHEMES:
+        return "redis"
+    return "amqp" if scheme in BROKER_AMQP_SCHEMES else ""
 
 
 def sqlite_database(path: Path) -> dict[str, Any]:

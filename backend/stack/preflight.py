@@ -7,6 +7,7 @@ import redis
 from kombu.utils.url import maybe_sanitize_url
 
 from config.env import Env, EnvError
+from config.redis_conn import redis_client
 
 
 class PreflightError(RuntimeError):
@@ -24,7 +25,12 @@ def check_env(env: Env) -> None:
 
 
 def check_redis_reachable(url: str, *, variable: str = "REDIS_URL", timeout: float = 3.0) -> None:
-    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    """PING the Redis at `url` (through its sentinels for a sentinel:// URL)."""
+    env = Env()
+    password = env.text("REDIS_SENTINEL_PASSWORD")
+    client = redis_client(url, timeout=timeout,
+                          master=env.text("REDIS_SENTINEL_MASTER", default="mymaster"),
+                          sentinel_kwargs={"password": password} if password else None)  # fmt: skip
     try:
         client.ping()
     except redis.RedisError as exc:

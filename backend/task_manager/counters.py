@@ -16,9 +16,9 @@ import threading
 from collections import Counter
 
 import redis
-from django.conf import settings
 
 from config.outages import REDIS_ERRORS
+from config.redis_conn import shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,7 @@ class _Client:
 
     def get(self) -> redis.Redis:
         if self._client is None or self._pid != os.getpid():
-            self._client = redis.Redis.from_url(
-                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-            )
+            self._client = shared_redis(timeout=2)
             self._pid = os.getpid()
         return self._client
 

@@ -12,6 +12,12 @@ On the owner's own node this is known for sure: its process still exists with th
 start time (a pid reused by a later process is not it). Another node is asked which of its
 pool processes runs the task. A node that does not answer may be busy or gone: the copy is
 dropped, and recovery, which watches executions whose worker is lost, decides.
+
+On RabbitMQ a redelivered copy (the `redelivered` flag) means that the connection which held
+the message closed: its worker died, or lost the broker and reconnects. There the copy asks
+a silent owner's node again for TASKPULSE_OWNER_SILENT_SECONDS, and takes over if it never
+answers: a reconnecting worker answers within that time, a killed one never does, and
+recovery waits for this copy instead of sending one (task_manager.recovery).
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 from dataclasses import dataclass
 
 import psutil
+from django.conf import settings
 
 from config.celery import app as celery_app
 from task_manager.models import RUNNING_STATUSES, TaskExecution
@@ -91,19 +99,40 @@ def owner_alive(owner: Owner, *, task_id: str, node: str) -> bool | None:
     return state == "active" and request.get("worker_pid") == owner.pid
 
 
-def execution_claim(execution: TaskExecution, *, node: str) -> bool:
+def silent_owner_gone(owner: Owner, *, task_id: str, node: str) -> bool | None:
+    """Ask a silent owner's node again until TASKPULSE_OWNER_SILENT_SECONDS pass: its answer
+    if it gives one, else False (gone)."""
+    deadline = time.monotonic() + settings.TASKPULSE_OWNER_SILENT_SECONDS
+    while time.monotonic() < deadline:
+        alive = owner_alive(owner, task_id=task_id, node=node)
+        if alive is not None:
+            return alive
+        time.sleep(0.2)  # the broker may have refused at once: no busy loop
+    logger.warning("%s did not answer for %ss: gone", owner.node,
+                   settings.TASKPULSE_OWNER_SILENT_SECONDS)  # fmt: skip
+    return False
+
+
+def execution_claim(
+    execution: TaskExecution, *, node: str, redelivered: bool = False, deliveries: int | None = None
+) -> bool:
     """Whether this process may run the execution: no one runs it, or its owner is gone (then
-    this process takes it over); False while another process runs it."""
+    this process takes it over); False while another process runs it. `redelivered`: the
+    broker (RabbitMQ) gave this message back after its holder's connection closed."""
     if execution.status not in RUNNING_STATUSES or not execution.owner:
         return True
     me = this_process(node)
     if execution.owner == me.token:
         return True
     owner = Owner.parse(execution.owner)
-    if owner is not None and owner_alive(owner, task_id=execution.task_id, node=node) is not False:
+    alive = None if owner is None else owner_alive(owner, task_id=execution.task_id, node=node)
+    if owner is not None and alive is None and redelivered:
+        alive = silent_owner_gone(owner, task_id=execution.task_id, node=node)
+    if owner is not None and alive is not False:
         logger.warning("%s: a second copy of its message is dropped; %s runs it",
                        execution, execution.owner)  # fmt: skip
         return False
-    logger.warning("%s: taken over from %s, which no longer runs it", execution, execution.owner)
+    logger.warning("%s: taken over from %s, which no longer runs it%s", execution,
+                   execution.owner, f" (delivery {deliveries})" if deliveries else "")  # fmt: skip
     return execution_take_over(execution.pk, previous=execution.owner, owner=me.token,
                                worker=node)  # fmt: skip

@@ -7,6 +7,16 @@
 - STARTED or PROGRESS on a worker that no longer answers, or that answers but holds nothing
   of it (a worker restarted under the same name is a new process: what the old one ran is
   lost): re-queued or FAILURE ("Worker lost"), as the template says.
+
+On RabbitMQ (a broker that redelivers a dead consumer's unacknowledged messages by itself,
+task_manager.broker) two answers differ, because the broker already does part of the work:
+- a running execution whose worker is lost is left to the broker's redelivered copy, which
+  takes it over (task_manager.owners), for TASKPULSE_REDELIVERY_GRACE_SECONDS more; after
+  that, while its queue has messages ready (the copy may wait behind them), until its
+  pending timeout; only then is it re-queued or failed as above;
+- a PENDING execution past its requeue threshold is sent again only when its queue is known
+  empty (a passive declare finds no message ready) and no live worker holds it: a queue's
+  messages cannot be listed, so one lost in a queue that still has others waits for them.
 - Waiting for a turn (task_manager.turns): left alone, its age counting from its admission;
   admitted when a turn is free but no end passed it on.
 """
@@ -23,7 +33,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from task_manager import launching
-from task_manager.broker import Broker, RedisBroker
+from task_manager.broker import Broker, open_broker
 from task_manager.lifecycle import execution_finish, tracking_info
 from task_manager.models import (
     RUNNING_STATUSES,
@@ -91,13 +101,18 @@ def tasks_held(task_ids: list[str], workers: set[str]) -> set[str] | None:
 
 def recover(now: datetime | None = None, broker: Broker | None = None) -> RecoveryReport:
     now = now or timezone.now()
-    broker = broker or RedisBroker()
     report = RecoveryReport()
     report.admitted = launching.executions_admit_waiting()
     workers = live_workers()
-    recover_pending(now, broker, workers, report)
-    if workers is not None:
-        recover_running(now, broker, workers, report)
+    own = broker is None
+    broker = broker or open_broker()
+    try:
+        recover_pending(now, broker, workers, report)
+        if workers is not None:
+            recover_running(now, broker, workers, report)
+    finally:
+        if own:
+            broker.close()
     if report.sent or report.requeued or report.failed or report.admitted:
         logger.info("recovery: %s", report)
     return report
@@ -127,20 +142,41 @@ def recover_pending(
             stale.append(execution)
     if not stale:
         return
-    present = broker.queued_task_ids({e.queue or "celery" for e in stale})
+    present = broker.maybe_queued(by_queue(stale))
     unacked = broker.unacked_tags()
-    orphans = taken_by_dead_workers([e for e in stale if e.task_id in unacked], workers)
+    if broker.redelivers_on_disconnect:
+        # In no queue known to hold it: taken by a worker (the broker's until acknowledged,
+        # and given back if that worker dies), or lost. Only the live workers can tell.
+        taken = [e for e in stale if e.task_id not in present]
+    else:
+        taken = [e for e in stale if e.task_id in unacked]
+    orphans = taken_by_dead_workers(taken, workers)
     for execution in stale:
         if execution.task_id in orphans:
-            broker.drop_unacked(unacked[execution.task_id])
+            if execution.task_id in unacked:
+                broker.drop_unacked(unacked[execution.task_id])
         elif execution.task_id in present or execution.task_id in unacked:
             continue
+        elif broker.redelivers_on_disconnect:
+            continue  # held by a live worker, or not known: the broker still has it
         if execution.requeue_count < max_requeues(execution):
             requeue(execution, "Message lost; re-queued")
             report.requeued += 1
         else:
             fail(execution, "Timeout: message lost and no re-queue left")
             report.failed += 1
+
+
+def queue_of(execution: TaskExecution) -> str:
+    return execution.queue or celery_app.conf.task_default_queue
+
+
+def by_queue(executions: list[TaskExecution]) -> dict[str, list[str]]:
+    """Task ids by the queue their message went to."""
+    grouped: dict[str, list[str]] = {}
+    for execution in executions:
+        grouped.setdefault(queue_of(execution), []).append(execution.task_id)
+    return grouped
 
 
 def taken_by_dead_workers(candidates: list[TaskExecution], workers: set[str] | None) -> set[str]:
@@ -175,11 +211,14 @@ def recover_running(
     if not lost:
         return
     unacked = broker.unacked_tags()
+    awaited = awaiting_redelivery(now, broker, lost) if broker.redelivers_on_disconnect else set()
     for execution in lost:
         if execution.task_id in unacked:
             broker.drop_unacked(unacked[execution.task_id])
         if execution.waits_for_children:
             continue  # its own work is done; its children end it, each recovered on its own
+        if execution.task_id in awaited:
+            continue  # the broker gives its message back; that copy takes the execution over
         policy = worker_lost_policy(execution)
         if policy == WorkerLostPolicy.REQUEUE and execution.requeue_count < max_requeues(execution):
             requeue(execution, f"Worker lost ({execution.worker}); re-queued")
@@ -187,6 +226,23 @@ def recover_running(
         else:
             fail(execution, f"Worker lost ({execution.worker or 'unknown worker'})")
             report.failed += 1
+
+
+def awaiting_redelivery(now: datetime, broker: Broker, lost: list[TaskExecution]) -> set[str]:
+    """Task ids of lost executions whose message the broker (AMQP) may still redeliver: quiet
+    for less than TASKPULSE_REDELIVERY_GRACE_SECONDS past the worker-lost threshold, or for
+    less than their pending timeout while their queue has messages ready."""
+    grace = settings.TASKPULSE_WORKER_LOST_AFTER + settings.TASKPULSE_REDELIVERY_GRACE_SECONDS
+    awaited, queued_behind = set(), []
+    for execution in lost:
+        quiet = (now - execution.updated_at).total_seconds()
+        if quiet < grace:
+            awaited.add(execution.task_id)
+        elif quiet < pending_thresholds(execution)[1]:
+            queued_behind.append(execution)
+    if queued_behind:
+        awaited |= broker.maybe_queued(by_queue(queued_behind))
+    return awaited
 
 
 def is_lost(execution: TaskExecution, workers: set[str], held: set[str]) -> bool:

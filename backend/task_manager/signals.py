@@ -8,6 +8,7 @@ writes here lands on a new database connection when the task's own was dropped
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import signals
@@ -15,6 +16,7 @@ from celery.exceptions import WorkerLostError
 from django.db import close_old_connections
 
 from task_manager import events
+from task_manager.broker import broker_redelivers_on_disconnect
 from task_manager.connections import on_fresh_connection
 from task_manager.held_starts import defer_start, execution_flush_start
 from task_manager.launching import REGISTERED_HEADER
@@ -42,8 +44,12 @@ def is_tracked(task_name: str | None) -> bool:
 @signals.before_task_publish.connect
 def on_before_task_publish(
     sender: str | None = None, headers: dict[str, Any] | None = None, body: Any = None,
-    routing_key: str = "", **_: Any,
+    routing_key: str = "", properties: dict[str, Any] | None = None, **_: Any,
 ) -> None:  # fmt: skip
+    if properties is not None and broker_redelivers_on_disconnect():
+        # RabbitMQ reports a queue's head message's timestamp (its management API): the
+        # queue views' oldest age. Celery sets none; whole seconds, as AMQP has them.
+        properties.setdefault("timestamp", int(time.time()))
     headers = headers or {}
     if not is_tracked(sender) or headers.get("retries") or headers.get(REGISTERED_HEADER):
         return

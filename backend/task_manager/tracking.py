@@ -44,6 +44,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from task_manager import counters, selectors
+from task_manager.broker import broker_redelivers_on_disconnect
 from task_manager.coalescing import Coalescing
 from task_manager.connections import (
     TRANSIENT_DATABASE_ERRORS,
@@ -261,7 +262,8 @@ def _run(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
     if execution.is_finished:
         # A redelivered message of work that already ended (e.g. after a worker crash).
         raise Ignore()
-    if not execution_claim(execution, node=str(task.request.hostname or "")):
+    if not execution_claim(execution, node=str(task.request.hostname or ""),
+                           **redelivery(task)):  # fmt: skip
         # A second copy of the message of a task that another process runs (owners).
         held_starts.take(execution.task_id)
         raise Ignore()
@@ -280,6 +282,17 @@ def _run(func: Callable[..., Any], task: Task, args: tuple[Any, ...],
     except Exception:
         on_fresh_connection(reporter.flush)
         raise
+
+
+def redelivery(task: Task) -> dict[str, Any]:
+    """What the broker says of this delivery: on RabbitMQ, whether it gives the message back
+    after its holder's connection closed, and (quorum queues) how many times it delivered it."""
+    if not broker_redelivers_on_disconnect():
+        return {}
+    delivery_info = task.request.delivery_info or {}
+    deliveries = task.request.get("x-delivery-count")
+    return {"redelivered": bool(delivery_info.get("redelivered")),
+            "deliveries": deliveries if isinstance(deliveries, int) else None}  # fmt: skip
 
 
 def _ensure_execution(task: Task) -> TaskExecution:

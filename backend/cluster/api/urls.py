@@ -6,6 +6,8 @@ from cluster.api import views
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
+    path("health/live/", views.LiveView.as_view(), name="health-live"),
+    path("health/ready/", views.ReadyView.as_view(), name="health-ready"),
     path("tasks/workers/", views.WorkersView.as_view(), name="worker-list"),
     path(
         "tasks/workers/<str:worker>/<slug:action>/",

@@ -32,7 +32,7 @@ from cluster.api.serializers import (
     AuditRecordSerializer,
     WorkersQuerySerializer,
 )
-from cluster.health import health_report
+from cluster.health import health_report, readiness_report
 from cluster.models import AuditRecord
 from config.api.inputs import request_user, validated
 from config.api.pagination import Pagination
@@ -55,6 +55,34 @@ class HealthView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         return Response(health_report())
+
+
+class LiveView(APIView):
+    """GET /api/health/live/: 200 whenever the process answers; it reads nothing."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, "The process answers.")})
+    def get(self, request: Request) -> Response:
+        return Response({"status": "alive"})
+
+
+class ReadyView(APIView):
+    """GET /api/health/ready/: 200 when the database, the channel layer and the broker
+    answer; 503 naming the parts that do not (within about 1.5 s either way)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(responses={
+        200: OpenApiResponse(OpenApiTypes.OBJECT, "Every part answered."),
+        503: OpenApiResponse(OpenApiTypes.OBJECT, "A part did not; `failing` names it."),
+    })  # fmt: skip
+    def get(self, request: Request) -> Response:
+        report = readiness_report()
+        ready = not report["failing"]
+        return Response(report, status=200 if ready else status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
 class IsStaff(BasePermission):

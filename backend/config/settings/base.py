@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
 
 from csp.constants import NONCE, NONE, SELF
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from config.env import BASE_DIR, REPO_DIR, VAR_DIR, Env, embedded_redis_url, web_database
+from config.env import (
+    BASE_DIR,
+    REPO_DIR,
+    VAR_DIR,
+    Env,
+    broker_kind,
+    embedded_redis_url,
+    web_database,
+)
+from config.redis_conn import cache_settings, channel_layer_host, transport_options
 
 env = Env()
 
@@ -85,7 +96,7 @@ AUTHENTICATION_BACKENDS = [
 ROOT_URLCONF = "config.urls"
 # With SECURE_SSL_REDIRECT on (production), the health check still answers on plain HTTP:
 # the compose healthcheck and load balancers probe the web process from inside.
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^api/health/((live|ready)/)?$"]
 
 # --- What browsers may do with our pages ----------------------------------------------------
 # Content-Security-Policy (django-csp) on every answer: scripts, styles, images and
@@ -158,11 +169,21 @@ STATIC_ROOT = VAR_DIR / "static"
 FRONTEND_DIST = REPO_DIR / "frontend" / "dist"
 # The built React app is served from the site root (index.html, /assets/...).
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
+# Uploads (EDI files) go through Django's storage API (default_storage), so that web and
+# workers on other hosts share them: a folder they all mount (MEDIA_ROOT), or an object store
+# (README, "Scaling out": MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage with
+# django-storages installed, and its options as JSON in MEDIA_STORAGE_OPTIONS).
+MEDIA_ROOT = Path(env.text("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_STORAGE = {
+    "BACKEND": env.dotted_path(
+        "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json_object("MEDIA_STORAGE_OPTIONS"),
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
 # Uploads (EDI files) are private like the rest of var/; Django's default is 0644.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
@@ -176,7 +197,12 @@ def vite_asset_is_immutable(path: str, url: str) -> bool:
 WHITENOISE_IMMUTABLE_FILE_TEST = vite_asset_is_immutable
 
 # --- Redis: broker, result backend and channel layer -------------------------------------
+# REDIS_URL may name the master of a Redis Sentinel group instead of a server, in Kombu's form:
+# sentinel://[:password@]host:26379[/db];sentinel://host2:26379 (config.redis_conn).
 REDIS_URL = env.redis_url(default=embedded_redis_url() or "redis://127.0.0.1:6379/0")
+REDIS_SENTINEL_MASTER = env.text("REDIS_SENTINEL_MASTER", default="mymaster")
+REDIS_SENTINEL_PASSWORD = env.text("REDIS_SENTINEL_PASSWORD")
+_sentinel = {"master": REDIS_SENTINEL_MASTER, "sentinel_password": REDIS_SENTINEL_PASSWORD}
 
 # Redis pub/sub (README, "Performance"): a group_send is one PUBLISH, each web process gets
 # one copy and hands it to its members, no per-member Redis keys, no capacity to overflow;
@@ -191,12 +217,12 @@ REDIS_URL = env.redis_url(default=embedded_redis_url() or "redis://127.0.0.1:637
 # meets a dead connection reconnects (re-subscribing the pub/sub connection's channels) and
 # is sent again; while Redis stays down it fails after about 1.5 s.
 CHANNEL_LAYER_SOCKET_TIMEOUT = 30
-CHANNEL_LAYER_HOST = {
-    "address": REDIS_URL,
-    "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT,
-    "socket_connect_timeout": 2,
-    "retry": Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
-}
+CHANNEL_LAYER_HOST = channel_layer_host(
+    REDIS_URL, **_sentinel,
+    socket_timeout=CHANNEL_LAYER_SOCKET_TIMEOUT,
+    socket_connect_timeout=2,
+    retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
+)  # fmt: skip
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -208,7 +234,7 @@ CHANNEL_LAYERS = {
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        **cache_settings(REDIS_URL, **_sentinel),
         "KEY_PREFIX": "taskpulse",
     },
 }
@@ -240,7 +266,14 @@ TASKPULSE_LONGEST_TASK_SECONDS = env.integer(
 # longer than the longest task or a running task would be started a second time.
 _visibility_timeout = TASKPULSE_LONGEST_TASK_SECONDS * 2
 
-CELERY_BROKER_URL = REDIS_URL
+# The broker: Redis (REDIS_URL) unless CELERY_BROKER_URL names another, e.g. RabbitMQ
+# (amqp://user:password@host:5672/vhost; README, "Scaling out"). Celery reads that variable
+# itself too: both agree. Results, the channel layer and the cache stay on Redis.
+CELERY_BROKER_URL = env.broker_url("CELERY_BROKER_URL", default=REDIS_URL)
+BROKER_KIND = broker_kind(CELERY_BROKER_URL)
+# RabbitMQ's management API (http://user:password@host:15672): the queue views read queue
+# depths, unacknowledged messages and head ages from it; without it, passive declares.
+RABBITMQ_MANAGEMENT_URL = env.http_url("RABBITMQ_MANAGEMENT_URL")
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that does not answer within this many seconds is down for a sender: a launch
@@ -249,11 +282,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # loop keeps retrying, as before.
 BROKER_ANSWER_SECONDS = 2
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_ANSWER_SECONDS
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+if BROKER_KIND == "amqp":
+    # A publish returns once RabbitMQ has the message (publisher confirms): queued_at then
+    # means the broker holds it, as on Redis, where the push is the write.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"confirm_publish": True}
+    # "quorum": every queue that senders and workers declare is a replicated quorum queue
+    # (README, "RabbitMQ as the broker"; a delivery limit comes from a RabbitMQ policy).
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = env.choice(
+        "TASKPULSE_QUEUE_TYPE", default="classic", choices=["classic", "quorum"]
+    )
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = CELERY_TASK_DEFAULT_QUEUE_TYPE
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility_timeout,
+        "socket_connect_timeout": BROKER_ANSWER_SECONDS,
+        **transport_options(CELERY_BROKER_URL, **_sentinel),
+    }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "visibility_timeout": _visibility_timeout,
-    "socket_connect_timeout": BROKER_ANSWER_SECONDS,
+    **transport_options(REDIS_URL, **_sentinel),
 }
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_ACKS_LATE = True
@@ -308,6 +356,19 @@ TASKPULSE_PENDING_TIMEOUT = env.integer("TASKPULSE_PENDING_TIMEOUT", default=360
 # A launch not yet sent (broker down) is sent by recovery once it is this old.
 TASKPULSE_UNSENT_GRACE_SECONDS = env.integer("TASKPULSE_UNSENT_GRACE_SECONDS", default=15)
 TASKPULSE_WORKER_LOST_AFTER = env.integer("TASKPULSE_WORKER_LOST_AFTER", default=60)
+# RabbitMQ gives a dead worker's unacknowledged message back by itself, and that copy takes
+# the execution over: recovery waits this much longer than TASKPULSE_WORKER_LOST_AFTER for
+# it before it re-queues or fails a lost execution (more while its queue has messages ready).
+TASKPULSE_REDELIVERY_GRACE_SECONDS = env.integer(
+    "TASKPULSE_REDELIVERY_GRACE_SECONDS", default=300, minimum=0, maximum=7 * 24 * 3600
+)
+# RabbitMQ: a redelivered copy whose owner's worker does not answer asks it again for this
+# long before it takes the execution over (a worker reconnecting after a broker restart
+# answers within a few seconds; a killed one never does). Redis never takes over from a
+# silent owner (its redelivery means a connection blip, not a death).
+TASKPULSE_OWNER_SILENT_SECONDS = env.number(
+    "TASKPULSE_OWNER_SILENT_SECONDS", default=15.0, minimum=0.0, maximum=600.0
+)
 TASKPULSE_MAX_REQUEUES = env.integer("TASKPULSE_MAX_REQUEUES", default=3)
 TASKPULSE_RETENTION_DAYS = env.integer("TASKPULSE_RETENTION_DAYS", default=30, minimum=1)
 # At most this many of a user's launches per module run (queued or running) at once; the

@@ -11,8 +11,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from config.env import REPO_DIR, Env
 
 BACKEND_DIR = REPO_DIR / "backend"
@@ -82,14 +80,6 @@ def names_read_by_settings() -> frozenset[str]:
 def names_a_deployment_may_set() -> frozenset[str]:
     """What the settings or the processes read, and the broker's URL (see BROKER_URL_NAME)."""
     return names_read_by_settings() | PROCESS_NAMES | {BROKER_URL_NAME}
-
-
-def skip_unless_the_settings_read_the_broker_url() -> None:
-    if BROKER_URL_NAME not in names_read_by_settings():
-        pytest.skip(
-            f"the settings do not read {BROKER_URL_NAME} yet (the broker is REDIS_URL): "
-            "the deployments' RabbitMQ is unused until they do"
-        )
 
 
 @cache

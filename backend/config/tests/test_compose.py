@@ -32,7 +32,6 @@ from config.tests.deployment_env import (
     names_a_deployment_may_set,
     names_read_by_settings,
     names_required_by_production,
-    skip_unless_the_settings_read_the_broker_url,
 )
 from stack.web import web_argv
 
@@ -248,7 +247,6 @@ def test_backend_services_connect_to_the_compose_postgres_redis_and_flower() -> 
 
 
 def test_the_broker_url_of_the_compose_file_is_read_by_the_settings() -> None:
-    skip_unless_the_settings_read_the_broker_url()
 
     assert BROKER_URL_NAME in names_read_by_settings()
 

@@ -19,24 +19,6 @@ from edi.testdata import EdiFile
 from task_manager import events, launching
 
 
-class FakeBroker:
-    """What recovery asks a broker, answered from memory (as in task_manager's tests)."""
-
-    def __init__(self, queued: set[str] | None = None, unacked: dict[str, str] | None = None):
-        self.queued = set(queued or ())
-        self.unacked = dict(unacked or {})
-        self.dropped: list[str] = []
-
-    def queued_task_ids(self, queues: object) -> set[str]:
-        return self.queued
-
-    def unacked_tags(self) -> dict[str, str]:
-        return self.unacked
-
-    def drop_unacked(self, tag: str) -> None:
-        self.dropped.append(tag)
-
-
 def uploads(files: list[EdiFile]) -> list[ContentFile]:
     return [ContentFile(file.content, name=file.name) for file in files]
 

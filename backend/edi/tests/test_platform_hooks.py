@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from edi import services
-from edi.tests.conftest import FakeBroker
 from task_manager import events, launching, lifecycle, recovery
 from task_manager.lifecycle import children_outcome
 from task_manager.models import TaskExecution, TaskTemplate
 from task_manager.rules import ChildrenOutcome
 from task_manager.tracking import track_task
+from testing.brokers import FakeBroker
 
 pytestmark = pytest.mark.django_db
 OLD = timezone.now() - timedelta(minutes=10)

@@ -19,10 +19,11 @@ from django.utils import timezone
 from edi import file_import, services, testdata
 from edi.models import FileStatus, Import, ImportFile, Invoice, InvoiceLine
 from edi.tasks import import_file, import_files
-from edi.tests.conftest import FakeBroker, import_now, uploads
+from edi.tests.conftest import import_now, uploads
 from task_manager import launching, lifecycle, recovery, tracking
 from task_manager.models import TaskExecution, TaskNotification
 from task_manager.tracking import ProgressReporter
+from testing.brokers import FakeBroker
 
 LIMIT = 64 * 1024
 REQUIRED = ("empty", "binary", "truncated", "wrong_charset", "oversize")

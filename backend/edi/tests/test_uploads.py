@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from edi import services, testdata, uploads
 from edi.models import FileStatus, Import, ImportFile
+from edi.tasks import import_files
 from edi.tests.conftest import import_now
 from edi.tests.conftest import uploads as as_uploads
 from task_manager import events, launching
@@ -146,3 +147,29 @@ def test_retention_runs_hourly_from_beat_and_is_not_a_tracked_execution() -> Non
     schedule = django_settings.CELERY_BEAT_SCHEDULE["taskpulse-edi-uploads"]
     assert (schedule["task"], schedule["schedule"]) == ("edi.purge_old_uploads", 3600.0)
     assert not is_tracked("edi.purge_old_uploads")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imports_go_through_the_storage_api_not_the_file_system(
+    user: User, inline: list[int], settings, media: Path
+) -> None:
+    """An object store in production (MEDIA_STORAGE_BACKEND): an in-memory storage here, whose
+    files are on no disk; the import reads them, and nothing lands in MEDIA_ROOT."""
+    from django.core.files.storage import InMemoryStorage, default_storage, storages
+
+    memory = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+    settings.STORAGES = {**settings.STORAGES, "default": memory}
+    assert not default_storage.exists("edi")
+    batch = services.import_create(user=user, files=as_uploads(batch_of(4, 1)))
+    names = list(batch.files.values_list("stored_name", flat=True))
+    assert len(names) == 4
+    assert all(default_storage.exists(name) for name in names)
+    assert not media.exists()  # not a byte on disk
+
+    assert batch.execution is not None
+    import_files.apply(kwargs={"import_id": batch.pk}, task_id=batch.execution.task_id)
+
+    assert set(batch.files.values_list("status", flat=True)) == {"imported", "failed"}
+    assert not any(default_storage.exists(name) for name in names)  # read, then deleted
+    assert isinstance(storages["default"], InMemoryStorage)
+    assert not media.exists()

@@ -123,8 +123,10 @@ def test_an_edi_import_is_not_retried_and_says_why(api: APIClient, user: User) -
     assert "Upload the files again" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("status", "can_retry"), [(S.FAILURE, True), (S.REVOKED, True),
-                                                    (S.SUCCESS, False), (S.PROGRESS, False)])
+@pytest.mark.parametrize(
+    ("status", "can_retry"),
+    [(S.FAILURE, True), (S.REVOKED, True), (S.SUCCESS, False), (S.PROGRESS, False)],
+)
 def test_can_retry_says_whether_a_retry_would_be_taken(
     api: APIClient, user: User, status: str, can_retry: bool
 ) -> None:

@@ -148,3 +148,33 @@ def test_a_start_records_its_owner(user: User) -> None:
     owner = Owner.parse(execution.owner)
     assert owner is not None
     assert (owner.pid, owner.started) == (os.getpid(), owners.process_started(os.getpid()))
+
+
+# --- RabbitMQ: a redelivered copy and a silent owner ---------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("redelivered", "answers", "claimed"), [
+    (True, [None, None, None], True),  # silent all along (a killed worker): taken over
+    (True, [None, True], False),  # it answers in time (reconnected), and runs it
+    (False, [None], False),  # not redelivered: the copy is dropped at once, as before
+])  # fmt: skip
+def test_a_redelivered_copy_takes_over_from_an_owner_that_stays_silent(
+    user: User, settings, monkeypatch: pytest.MonkeyPatch,
+    redelivered: bool, answers: list[bool | None], claimed: bool,
+) -> None:  # fmt: skip
+    settings.TASKPULSE_OWNER_SILENT_SECONDS = 0.5
+    replies = iter(answers)
+    asked: list[str] = []
+
+    def alive(owner: Owner, *, task_id: str, node: str) -> bool | None:
+        asked.append(owner.node)
+        return next(replies, None)
+
+    monkeypatch.setattr(owners, "owner_alive", alive)
+    execution = running(user, Owner(node="w2@other", pid=77, started=5.0))
+
+    assert execution_claim(execution, node=NODE, redelivered=redelivered, deliveries=2) is claimed
+    execution.refresh_from_db()
+    assert (execution.worker == NODE) is claimed
+    assert len(asked) >= (2 if redelivered else 1)

@@ -9,24 +9,9 @@ from django.utils import timezone
 
 from task_manager import events, launching, recovery
 from task_manager.models import TaskExecution, TaskLogLine, TaskTemplate
+from testing.brokers import FakeBroker
 
 NOW = timezone.now()
-
-
-class FakeBroker:
-    def __init__(self, queued: set[str] = frozenset(), unacked: dict[str, str] | None = None):  # type: ignore[assignment]
-        self.queued = set(queued)
-        self.unacked = dict(unacked or {})
-        self.dropped: list[str] = []
-
-    def queued_task_ids(self, queues: Any) -> set[str]:
-        return self.queued
-
-    def unacked_tags(self) -> dict[str, str]:
-        return self.unacked
-
-    def drop_unacked(self, tag: str) -> None:
-        self.dropped.append(tag)
 
 
 @pytest.fixture(autouse=True)

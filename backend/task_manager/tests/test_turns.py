@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from task_manager import launching, lifecycle, recovery
 from task_manager.models import TaskExecution
-from task_manager.tests.test_recovery import FakeBroker
+from testing.brokers import FakeBroker
 
 TASK = "deploy.deploy_vm"  # module "deploy", capped at 1 per user by default
 

@@ -10,13 +10,13 @@ import random
 from pathlib import Path
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from kombu.utils.url import maybe_sanitize_url
 
+from cluster.health import check_broker
 from edi import services
 from edi.testdata import DEFECTS, generate_batch
 from task_manager.recovery import live_workers
@@ -67,11 +67,11 @@ class Command(BaseCommand):
 
     def check_stack(self) -> None:
         try:
-            redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping()
-        except redis.RedisError:
+            check_broker(timeout=2)
+        except Exception:  # Redis or RabbitMQ, whatever the error: it is not there
             raise CommandError(
-                f"Redis at {maybe_sanitize_url(settings.CELERY_BROKER_URL)} does not answer: "
-                "start `make run` first"
+                f"The broker at {maybe_sanitize_url(settings.CELERY_BROKER_URL)} does not "
+                "answer: start `make run` first"
             ) from None
         if not live_workers():
             self.stderr.write("No worker answers yet: the import waits in the queue for one.")
