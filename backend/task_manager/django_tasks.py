@@ -71,13 +71,19 @@ def on_task_finished(sender: Any = None, task_result: Any = None, **_: Any) -> N
 def execution_register_task_result(task_result: Any) -> TaskExecution:
     """The execution of an enqueued task (PENDING); the one it has if it was made already."""
     task = task_result.task
-    path = str(task.module_path)
-    return execution_register_published(
+    path, user_id = str(task.module_path), enqueuing_user()
+    execution = execution_register_published(
         task_id=str(task_result.id), task_name=path, args=list(task_result.args),
         kwargs=dict(task_result.kwargs), queue=str(task.queue_name),
-        user_id=enqueuing_user(), name=path, module=path.split(".", 1)[0],
+        user_id=user_id, name=path, module=path.split(".", 1)[0],
         kind=ExecutionKind.DJANGO, backend=str(task_result.backend),
     )  # fmt: skip
+    if user_id is not None and execution.user_id is None:
+        # The database backend commits its row before task_enqueued: a db_worker may have
+        # started the task, and made its execution without the user, before this receiver.
+        TaskExecution.objects.filter(pk=execution.pk, user__isnull=True).update(user_id=user_id)
+        execution.user_id = user_id
+    return execution
 
 
 def _start(task_result: Any) -> bool:

@@ -3,6 +3,8 @@ runs inside enqueue()) and the database backend (queued until a db_worker takes 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from typing import Any
 
@@ -15,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from task_manager import events, launching
 from task_manager.django_demo import add, demo
+from task_manager.django_tasks import on_task_enqueued, task_signals
 from task_manager.lifecycle import enqueued_by
 from task_manager.models import TaskExecution, TaskLogLine, TaskNotification
 from task_manager.retries import execution_retry
@@ -167,6 +170,32 @@ def test_the_database_worker_runs_a_queued_task_to_its_end(user: User) -> None:
     )  # fmt: skip
     assert (execution.current_step, execution.attempt) == (2, 1)
     assert execution.started_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_faster_than_the_enqueue_receiver_does_not_lose_the_user(user: User) -> None:
+    # The database backend commits its row, then sends task_enqueued: a db_worker may start
+    # the task (and make its execution, without a user) before the enqueuing process's
+    # receiver runs.
+    with receivers_off(task_signals.task_enqueued, on_task_enqueued):
+        result = demo.using(backend="db").enqueue(steps=1, step_seconds=0)
+    run_db_worker()
+    assert TaskExecution.objects.get(task_id=result.id).user is None
+
+    with enqueued_by(user):
+        on_task_enqueued(task_result=result)
+
+    execution = TaskExecution.objects.get(task_id=result.id)
+    assert (execution.user, execution.status) == (user, "SUCCESS")
+
+
+@contextmanager
+def receivers_off(signal: Any, receiver: Any) -> Iterator[None]:
+    signal.disconnect(receiver, dispatch_uid="taskpulse-enqueued")
+    try:
+        yield
+    finally:
+        signal.connect(receiver, dispatch_uid="taskpulse-enqueued")
 
 
 @pytest.mark.django_db(transaction=True)
