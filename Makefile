@@ -12,12 +12,13 @@ NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test test-backend test-frontend test-e2e e2e lint format lock build dev bench chaos cluster-test demo-edi \
+.PHONY: run test test-backend test-django6 test-frontend test-e2e e2e lint format lock build dev bench chaos cluster-test demo-edi demo-django-tasks \
 	fresh-run admin-password clean help
 
 help:
 	@echo "make run    - install what is missing, build the front end, run every process"
 	@echo "make test   - run every test suite (backend, frontend, browser end-to-end)"
+	@echo "make test-django6 - the backend suite on Django 6.x in a throwaway venv (Python >= 3.12)"
 	@echo "make lint   - ruff, mypy, eslint, tsc"
 	@echo "make lock   - compile the Python lock files from backend/pyproject.toml (uv)"
 	@echo "make dev    - Vite dev server with hot reload, proxied to a running 'make run'"
@@ -25,6 +26,7 @@ help:
 	@echo "make chaos  - fault injection against a real stack (CHAOS=quick for a short run)"
 	@echo "make cluster-test - 2 web processes, 3 workers, PostgreSQL, Redis/RabbitMQ (CLUSTER=quick)"
 	@echo "make demo-edi - import a generated batch of EDI invoices as admin (needs make run)"
+	@echo "make demo-django-tasks - enqueue a django.tasks demo task as admin (TASKPULSE_DJANGO_TASKS=true make run)"
 
 # --- installs (each redone only when its lock file changes) ---------------------------
 # Each requirements file is a full closure with hashes, exported by uv from backend/uv.lock.
@@ -66,6 +68,23 @@ test-backend: $(VENV)/.dev-installed
 
 test-frontend: frontend/node_modules/.installed
 	cd frontend && $(NPM) test
+
+# The backend suite on Django 6.x (its built-in django.tasks instead of the django-tasks
+# backport), in a throwaway venv under var/ from backend/requirements-django6.txt (make lock
+# writes it). Django 6 needs Python >= 3.12: the first found, or PYTHON_DJANGO6=/path.
+# PYTEST_ARGS narrows it, e.g. PYTEST_ARGS=task_manager/tests/test_django_tasks.py.
+PYTHON_DJANGO6 ?= $(shell for p in python3 python3.14 python3.13 python3.12 \
+	$(wildcard $(HOME)/.pyenv/versions/3.1[234]*/bin/python3); do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; break; }; done)
+DJANGO6_VENV := var/venv-django6
+test-django6: $(VENV)/.dev-installed
+	@test -n "$(PYTHON_DJANGO6)" || { echo "test-django6 needs Python >= 3.12 (PYTHON_DJANGO6=/path/to/python3.12)"; exit 1; }
+	rm -rf $(DJANGO6_VENV)
+	$(PY) -m uv venv --quiet --no-python-downloads --python $(PYTHON_DJANGO6) $(DJANGO6_VENV)
+	$(PY) -m uv pip install --quiet --python $(DJANGO6_VENV)/bin/python --require-hashes \
+		-r backend/requirements-django6.txt
+	cd backend && ../$(DJANGO6_VENV)/bin/python -m stack exec -- \
+		../$(DJANGO6_VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-e2e:
 	@if [ -d frontend/e2e ]; then $(MAKE) --no-print-directory e2e; fi
@@ -131,6 +150,13 @@ demo-edi: $(VENV)/.runtime-installed
 	@cd backend && $(PY) manage.py edi_demo $(if $(FILES),--files $(FILES)) \
 		$(if $(INVALID),--invalid $(INVALID)) $(if $(USER_NAME),--user $(USER_NAME)) \
 		$(if $(SEED),--seed $(SEED))
+
+# One task of Django's tasks framework with progress, for USER_NAME (admin). With
+# TASKPULSE_DJANGO_TASKS=true (as make run got) it waits for make run's db_worker; without,
+# it runs here at once. Watch it in the task list (Kind: django.tasks).
+demo-django-tasks: $(VENV)/.runtime-installed
+	@cd backend && $(PY) manage.py django_tasks_demo $(if $(USER_NAME),--user $(USER_NAME)) \
+		$(if $(STEPS),--steps $(STEPS))
 
 dev: frontend/node_modules/.installed
 	cd frontend && $(NPM) run dev

@@ -64,6 +64,19 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def live_db_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `manage.py db_worker` (Django's tasks framework, database backend) on the test
+    database and Redis."""
+    from testing.live import LiveDbWorker
+
+    with django_db_blocker.unblock():
+        worker = LiveDbWorker(tmp_path_factory.mktemp("db_worker") / "db_worker.log",
+                              worker_id="e2e-db-worker")  # fmt: skip
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
 def live_web(django_db_setup, django_db_blocker, tmp_path_factory):
     """The real web server serving config.asgi on a free port, on the test database and Redis."""
     from testing.live import LiveServer

@@ -1,7 +1,8 @@
 """`python -m stack run` (make run) and `python -m stack exec -- CMD` (make test).
 
 run:  preflight, embedded Redis when REDIS_URL is unset, migrate, ensure the admin user,
-      then supervise the web server (uvicorn), a Celery worker, Celery beat and Flower until Ctrl-C.
+      then supervise the web server (uvicorn), a Celery worker, Celery beat and Flower until Ctrl-C;
+      with TASKPULSE_DJANGO_TASKS=true also `manage.py db_worker` (Django's tasks framework).
 exec: run CMD with REDIS_URL pointing at a Redis (an embedded one when unset).
 lock: compile the lock files from pyproject.toml with uv (make lock); --check only compares.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 
 from kombu.utils.url import maybe_sanitize_url
 
-from config.env import VAR_DIR, Env, EnvError
+from config.env import BASE_DIR, VAR_DIR, Env, EnvError
 from config.private_files import PRIVATE_UMASK, secure_var_dir, write_private
 from stack.flower import flower_argv, flower_env
 from stack.preflight import PreflightError, check_env, check_port_free, check_redis_reachable
@@ -110,7 +112,17 @@ def programs(env: Env) -> list[Program]:
         # Served to staff by the web process at /flower/; its basic auth by environment.
         Program("flower", flower_argv(flower.hostname or "127.0.0.1", flower.port or 5555),
                 env=flower_env(os.environ["FLOWER_USER"], os.environ["FLOWER_PASSWORD"])),
+        *django_tasks_programs(env),
     ]  # fmt: skip
+
+
+def django_tasks_programs(env: Env) -> list[Program]:
+    """The worker of Django's tasks framework's database backend, when it is on."""
+    if not env.flag("TASKPULSE_DJANGO_TASKS", default=False):
+        return []
+    worker_id = f"db_worker@{socket.gethostname()}"[:64]  # shown as the execution's worker
+    return [Program("db_worker", [sys.executable, str(BASE_DIR / "manage.py"), "db_worker",
+                                  "--no-reload", "--worker-id", worker_id])]  # fmt: skip
 
 
 def command_run() -> int:

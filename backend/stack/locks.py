@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,10 +26,20 @@ EXPORTS: dict[Path, list[str]] = {
 }
 
 
-def _uv(*args: str) -> subprocess.CompletedProcess[str]:
+# The same dependencies on Django 6.x (its built-in django.tasks), for `make test-django6`:
+# pyproject.toml with Django's requirement swapped (and the oldest Python Django 6 supports),
+# locked by uv in a scratch folder into uv-django6.lock, exported with hashes.
+DJANGO6_LOCK = BACKEND_DIR / "requirements-django6.txt"
+DJANGO6_UV_LOCK = BACKEND_DIR / "uv-django6.lock"
+DJANGO6_REQUIREMENT = "Django>=6.0,<6.1"
+# Django 6 runs on Python 3.12 and later: uv resolves for those alone.
+DJANGO6_ENVIRONMENTS = "environments = [\"python_full_version >= '3.12'\"]"
+
+
+def _uv(*args: str, cwd: Path = BACKEND_DIR) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "uv", *args],
-        cwd=BACKEND_DIR,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
@@ -42,6 +54,35 @@ def _export(target: Path, options: list[str], output: Path) -> None:
         raise RuntimeError(f"uv export for {target.name} failed:\n{done.stderr}")
 
 
+def django6_pyproject() -> str:
+    """pyproject.toml as it would read on Django 6.x."""
+    text = (BACKEND_DIR / "pyproject.toml").read_text()
+    text, swapped = re.subn(r'"Django>=5[^"]*"', f'"{DJANGO6_REQUIREMENT}"', text, count=1)
+    text, placed = re.subn(r"^\[tool\.uv\]$", f"[tool.uv]\n{DJANGO6_ENVIRONMENTS}", text,
+                           count=1, flags=re.MULTILINE)  # fmt: skip
+    if not (swapped and placed):
+        raise RuntimeError("pyproject.toml: no Django 5 requirement or [tool.uv] table")
+    return text
+
+
+def _django6(folder: Path, *, check: bool) -> subprocess.CompletedProcess[str]:
+    """Lock (or check the lock of) the Django 6 project in `folder`, starting from the
+    committed uv-django6.lock, or the first time from uv.lock (the same versions elsewhere)."""
+    (folder / "pyproject.toml").write_text(django6_pyproject())
+    start = DJANGO6_UV_LOCK if DJANGO6_UV_LOCK.exists() else BACKEND_DIR / "uv.lock"
+    shutil.copyfile(start, folder / "uv.lock")
+    return _uv("lock", *(["--check"] if check else []), "--quiet", "--no-python-downloads",
+               cwd=folder)  # fmt: skip
+
+
+def _export_django6(folder: Path, output: Path) -> None:
+    done = _uv("export", "--frozen", "--no-emit-project", "--quiet", "-o", "requirements.txt",
+               cwd=folder)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"uv export for {DJANGO6_LOCK.name} failed:\n{done.stderr}")
+    output.write_text((folder / "requirements.txt").read_text())
+
+
 def lock() -> None:
     """Resolve pyproject.toml into uv.lock, then export every requirements file."""
     done = _uv("lock")
@@ -49,6 +90,13 @@ def lock() -> None:
         raise RuntimeError(f"uv lock failed:\n{done.stderr}")
     for target, options in EXPORTS.items():
         _export(target, options, target)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        done = _django6(folder, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"uv lock on Django 6 failed:\n{done.stderr}")
+        shutil.copyfile(folder / "uv.lock", DJANGO6_UV_LOCK)
+        _export_django6(folder, DJANGO6_LOCK)
 
 
 def check() -> list[str]:
@@ -64,6 +112,16 @@ def check() -> list[str]:
             diff = _diff(target, fresh)
             if diff:
                 problems.append(f"{target.relative_to(REPO_DIR)} is not uv.lock's export:\n{diff}")
+    with tempfile.TemporaryDirectory() as scratch:
+        project = Path(scratch)
+        done = _django6(project, check=True)
+        if done.returncode != 0:
+            problems.append(f"{DJANGO6_UV_LOCK.name} does not match pyproject.toml on "
+                            f"Django 6:\n{done.stderr.strip()}")  # fmt: skip
+            return problems
+        _export_django6(project, project / "fresh.txt")
+        if diff := _diff(DJANGO6_LOCK, project / "fresh.txt"):
+            problems.append(f"{DJANGO6_LOCK.name} is not {DJANGO6_UV_LOCK.name}'s export:\n{diff}")
     return problems
 
 

@@ -9,7 +9,11 @@ class TaskManagerConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from config.sqlite_wal import checkpoint_in_background
-        from task_manager import signals  # noqa: F401 - connects the Celery signal receivers
+        from task_manager import django_tasks, signals
+
+        signals.on_task_prerun  # noqa: B018 - importing it connects the Celery receivers
+
+        django_tasks.connect()
 
         connection_created.connect(checkpoint_in_background)
         from task_manager.hooks import on_execution_finished

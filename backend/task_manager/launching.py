@@ -17,6 +17,7 @@ from typing import Any
 from celery import Task, uuid
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,7 +25,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from task_manager import steps, turns
 from task_manager.lifecycle import finish_locked, tracking_info
-from task_manager.models import ExecutionStatus, TaskExecution, TaskTemplate
+from task_manager.models import ExecutionKind, ExecutionStatus, TaskExecution, TaskTemplate
 from task_manager.writes import announce_created, execution_lock, execution_set_status
 
 logger = logging.getLogger(__name__)
@@ -186,18 +187,50 @@ def execution_cancel(execution: TaskExecution, *, by: User, force: bool = False)
         if execution.cancel_requested_at is None:
             execution.cancel_requested_at = now
             execution.save(update_fields=["cancel_requested_at", "updated_at"])
-        if execution.status == S.PENDING:
-            celery_app.control.revoke(execution.task_id)
+        if execution.status == S.PENDING and _dequeue(execution):
             finish_locked(execution, S.REVOKED, message="Cancelled before it started")
             return S.REVOKED
         execution_set_status(execution, execution.status, message="Cancelling...")
         return "cancelling"
 
 
+def _dequeue(execution: TaskExecution) -> bool:
+    """Keep a queued task from starting: a Celery message is revoked; a django.tasks task
+    of the database backend loses its row, unless a db_worker took it already (then it is
+    running: it stops cooperatively, or before its body when the cancel came first)."""
+    if execution.kind == ExecutionKind.CELERY:
+        celery_app.control.revoke(execution.task_id)
+        return True
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(id=execution.task_id, backend_name=execution.backend)
+    try:
+        ids = list(rows.filter(status="READY").select_for_update(skip_locked=True)
+                   .values_list("pk", flat=True))  # fmt: skip
+    except ValidationError:
+        return False  # not an id of the database backend: another backend holds it
+    if ids:
+        return DBTaskResult.objects.filter(pk__in=ids).delete()[0] > 0
+    # No row at all, of a database backend here: it was pruned, and nothing will run it.
+    return _is_database_backend(execution.backend) and not rows.exists()
+
+
+def _is_database_backend(alias: str) -> bool:
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.compat import InvalidTaskBackend, task_backends
+
+    try:
+        return isinstance(task_backends[alias], DatabaseBackend)
+    except InvalidTaskBackend:
+        return False
+
+
 def _force_terminate(execution: TaskExecution, *, by: User, now: datetime) -> str:
     grace = settings.TASKPULSE_CANCEL_GRACE_SECONDS
     if not getattr(by, "is_staff", False):
         raise CancelNotAllowed("only staff may force-terminate a task")
+    if execution.kind != ExecutionKind.CELERY:
+        raise CancelNotAllowed("a django.tasks task stops only at its next progress report")
     asked = execution.cancel_requested_at
     if asked is None or (now - asked).total_seconds() < grace:
         raise CancelNotAllowed(f"cancel first; force is allowed {grace}s after the request")

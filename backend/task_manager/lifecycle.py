@@ -9,18 +9,22 @@ execution (task_manager.held_starts) is taken and saved with the first of them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from task_manager import hooks, steps
 from task_manager.held_starts import Start, held_starts, start_fields, start_locked
-from task_manager.models import ExecutionStatus, TaskExecution
+from task_manager.models import ExecutionKind, ExecutionStatus, TaskExecution
 from task_manager.notifications import notify_finished
 from task_manager.rules import (
     MESSAGE_MAX,
@@ -58,6 +62,31 @@ def import_task_modules() -> None:
     celery_app.loader.import_default_modules()
 
 
+_enqueuing_user: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "taskpulse_enqueuing_user", default=None
+)
+
+
+@contextlib.contextmanager
+def enqueued_by(user: User | None) -> Iterator[None]:
+    """The django.tasks tasks enqueued inside belong to `user` (their notifications and
+    who sees them), as a Celery task launched for a user does.
+
+        with enqueued_by(request.user):
+            import_rows.enqueue(path)
+    """
+    token = _enqueuing_user.set(user.pk if user is not None else None)
+    try:
+        yield
+    finally:
+        _enqueuing_user.reset(token)
+
+
+def enqueuing_user() -> int | None:
+    """The id of the user of enqueued_by() around this enqueue (None outside one)."""
+    return _enqueuing_user.get()
+
+
 def execution_register_published(
     *,
     task_id: str,
@@ -70,8 +99,11 @@ def execution_register_published(
     name: str | None = None,
     module: str | None = None,
     title: str | None = None,
+    kind: str = ExecutionKind.CELERY,
+    backend: str = "",
 ) -> TaskExecution:
-    """A message was sent: the execution exists from now on, PENDING until a worker starts it.
+    """A message was sent (or a django.tasks task enqueued): the execution exists from now
+    on, PENDING until a worker starts it.
 
     A child (fan-out) belongs to its parent's user.
     """
@@ -87,7 +119,7 @@ def execution_register_published(
                 task_id=task_id, task_name=task_name, name=name or task_name,
                 module=module or task_name.split(".", 1)[0], title=title or "",
                 args=args, kwargs=kwargs, queue=queue, queued_at=timezone.now(),
-                steps=steps.planned(tracking_info(task_name).get("steps")), **owner,
+                steps=_planned_steps(task_name, kind), kind=kind, backend=backend, **owner,
             )  # fmt: skip
     except IntegrityError:
         # Made by execution_launch or fan_out: execution_send sets its queued_at once the
@@ -95,6 +127,13 @@ def execution_register_published(
         return TaskExecution.objects.get(task_id=task_id)
     transaction.on_commit(lambda: announce_created(execution))
     return execution
+
+
+def _planned_steps(task_name: str, kind: str) -> list[dict[str, Any]]:
+    """The step names a Celery task declared with @track_task(steps=...)."""
+    if kind != ExecutionKind.CELERY:
+        return []
+    return steps.planned(tracking_info(task_name).get("steps"))
 
 
 def execution_apply(execution_id: int, change: Change) -> Applied:

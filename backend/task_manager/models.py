@@ -26,6 +26,11 @@ RUNNING_STATUSES = frozenset({_S.STARTED, _S.PROGRESS})
 FINISHED_STATUSES = frozenset({_S.SUCCESS, _S.FAILURE, _S.REVOKED})
 
 
+class ExecutionKind(models.TextChoices):
+    CELERY = "celery"
+    DJANGO = "django"  # Django's tasks framework (django.tasks, or the django-tasks backport)
+
+
 class WorkerLostPolicy(models.TextChoices):
     FAIL = "fail", "Mark FAILURE"
     REQUEUE = "requeue", "Re-queue while attempts remain"
@@ -75,6 +80,12 @@ class TaskExecution(models.Model):
     """One run of a Celery task, as users see it: status, progress, counters and result."""
 
     task_id = models.CharField(max_length=255, unique=True)
+    # What runs it: a Celery task, or a task of Django's tasks framework (task_id is then its
+    # TaskResult.id, and backend the alias of the TASKS backend that holds it).
+    kind = models.CharField(
+        max_length=8, choices=ExecutionKind.choices, default=ExecutionKind.CELERY
+    )
+    backend = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=255, db_index=True)
     task_name = models.CharField(max_length=255, help_text="The Celery task's registered name.")
     module = models.CharField(max_length=64, blank=True)

@@ -38,6 +38,8 @@ def execution_data(execution: TaskExecution) -> dict[str, Any]:
         "name": execution.name,
         "module": execution.module,
         "title": execution.title,
+        "kind": execution.kind,
+        "backend": execution.backend or None,
         "user": {"id": user.pk, "username": user.get_username()} if user else None,
         **progress_fields(execution),
         "result": execution.result,

@@ -37,6 +37,7 @@ from task_manager.broker import Broker, open_broker
 from task_manager.lifecycle import execution_finish, tracking_info
 from task_manager.models import (
     RUNNING_STATUSES,
+    ExecutionKind,
     ExecutionStatus,
     TaskExecution,
     WorkerLostPolicy,
@@ -121,9 +122,9 @@ def recover_pending(
     now: datetime, broker: Broker, workers: set[str] | None, report: RecoveryReport
 ) -> None:
     pending = list(
-        TaskExecution.objects.filter(status=S.PENDING, admitted_at__isnull=False).select_related(
-            "template"
-        )
+        TaskExecution.objects.filter(
+            status=S.PENDING, admitted_at__isnull=False, kind=ExecutionKind.CELERY
+        ).select_related("template")
     )
     stale = []
     for execution in pending:
@@ -198,7 +199,7 @@ def recover_running(
     quiet_since = now - timedelta(seconds=settings.TASKPULSE_WORKER_LOST_AFTER)
     quiet = list(
         TaskExecution.objects.filter(
-            status__in=RUNNING_STATUSES, updated_at__lt=quiet_since
+            status__in=RUNNING_STATUSES, updated_at__lt=quiet_since, kind=ExecutionKind.CELERY
         ).select_related("template")
     )
     on_live = [e.task_id for e in quiet if e.worker in workers and not e.waits_for_children]

@@ -26,10 +26,12 @@ from typing import Protocol
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from task_manager.launchers import template_launch
 from task_manager.launching import execution_launch
-from task_manager.models import TaskExecution
+from task_manager.lifecycle import enqueued_by
+from task_manager.models import ExecutionKind, TaskExecution
 from task_manager.rules import RETRYABLE_STATUSES, refuse_retry, retry_refusal
 from task_manager.writes import execution_touch
 
@@ -73,6 +75,8 @@ def execution_retry(*, execution: TaskExecution, by: User) -> TaskExecution:
 
 
 def _launch_again(original: TaskExecution, user: User) -> TaskExecution:
+    if original.kind == ExecutionKind.DJANGO:
+        return _enqueue_again(original, user)
     retrier = _retriers.get(original.task_name)
     if retrier is not None:
         return retrier(execution=original, user=user)
@@ -86,3 +90,17 @@ def _launch_again(original: TaskExecution, user: User) -> TaskExecution:
         task=original.task_name, user=user, args=list(original.args or []),
         kwargs=dict(original.kwargs or {}), title=original.title, options=options,
     )  # fmt: skip
+
+
+def _enqueue_again(original: TaskExecution, user: User) -> TaskExecution:
+    """A django.tasks task enqueued again on its backend; its execution is made by the
+    task_enqueued receiver (task_manager.django_tasks)."""
+    try:
+        task = import_string(original.task_name)
+    except ImportError as exc:
+        raise RetryNotAllowed(f"Its task {original.task_name!r} no longer exists.") from exc
+    if original.backend:
+        task = task.using(backend=original.backend)
+    with enqueued_by(user):
+        result = task.enqueue(*list(original.args or []), **dict(original.kwargs or {}))
+    return TaskExecution.objects.get(task_id=str(result.id))

@@ -59,12 +59,13 @@ from task_manager.launching import (
     execution_waits_for_broker,
 )
 from task_manager.lifecycle import (
+    enqueued_by,
     execution_apply,
     execution_finish,
     execution_register_published,
     tracking_info,
 )
-from task_manager.models import ExecutionStatus, LogLevel, TaskExecution
+from task_manager.models import ExecutionKind, ExecutionStatus, LogLevel, TaskExecution
 from task_manager.owners import execution_claim
 from task_manager.retries import RetryNotAllowed
 from task_manager.rules import Change, ChildrenOutcome
@@ -77,8 +78,9 @@ DATABASE_RETRY_SECONDS = 2.0
 
 # For task authors (API.md).
 __all__ = [
-    "ProgressReporter", "TaskCancelled", "fan_out", "finish_task", "get_module_stats",
-    "get_user_tasks", "start_task_tracking", "track_task", "update_task_progress",
+    "ProgressReporter", "TaskCancelled", "enqueued_by", "fan_out", "finish_task",
+    "get_module_stats", "get_user_tasks", "progress_for", "start_task_tracking", "track_task",
+    "update_task_progress",
 ]  # fmt: skip
 # For modules that launch and end executions themselves (deploy, edi): launch one, apply a
 # change at once, end one, and lock one's row to write beside it in the same transaction;
@@ -306,6 +308,41 @@ def _ensure_execution(task: Task) -> TaskExecution:
         kwargs=dict(task.request.kwargs or {}), queue="", name=info.get("name"),
         module=info.get("module"), title=info.get("title"),
     )  # fmt: skip
+
+
+# --- Django's tasks framework --------------------------------------------------------------
+
+# The reporters of the django.tasks tasks running in this process, by TaskResult.id: the
+# task_finished receiver (task_manager.django_tasks) writes what they hold before the end.
+_context_reporters: dict[str, ProgressReporter] = {}
+_context_lock = threading.Lock()
+
+
+def progress_for(context: Any) -> ProgressReporter:
+    """The progress reporter of a django.tasks task defined with `takes_context=True`,
+    from its TaskContext: the same API as a Celery task's `progress`.
+
+        @task(takes_context=True)
+        def import_rows(context, path):
+            progress = progress_for(context)
+            progress.step(1, 2, "Reading...")
+            progress.check_cancelled()
+    """
+    task_id = str(context.task_result.id)
+    with _context_lock:
+        reporter = _context_reporters.get(task_id)
+        if reporter is None:
+            execution = TaskExecution.objects.only("pk").get(
+                task_id=task_id, kind=ExecutionKind.DJANGO
+            )
+            reporter = _context_reporters[task_id] = ProgressReporter(execution.pk)
+    return reporter
+
+
+def take_context_reporter(task_id: str) -> ProgressReporter | None:
+    """Remove and return the reporter of a django.tasks task that ended (None: it had none)."""
+    with _context_lock:
+        return _context_reporters.pop(task_id, None)
 
 
 # --- fan-out ------------------------------------------------------------------------------

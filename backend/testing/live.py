@@ -154,6 +154,25 @@ class LiveWorker(LiveProcess):
         return [self.pid, *self.child_pids()]
 
 
+class LiveDbWorker(LiveProcess):
+    """`manage.py db_worker` (the database backend of Django's tasks framework) as `make run`
+    starts it with TASKPULSE_DJANGO_TASKS=true, polling every tenth of a second."""
+
+    def __init__(self, log: Path, *, worker_id: str, **env: str) -> None:
+        self.worker_id = worker_id
+        argv = [
+            sys.executable, str(BACKEND_DIR / "manage.py"), "db_worker", "--no-reload",
+            "--no-startup-delay", "--interval", "0.1", "--worker-id", worker_id,
+        ]  # fmt: skip
+        super().__init__(argv, process_env(TASKPULSE_DJANGO_TASKS="true", **env), log)
+        wait_until(self.ready, timeout=60, interval=0.2, what="db_worker to be ready")
+
+    def ready(self) -> bool:
+        if not self.alive():
+            raise AssertionError(f"db_worker exited:\n{self.output()[-3000:]}")
+        return f"Starting worker worker_id={self.worker_id}" in self.output()
+
+
 class LiveServer(LiveProcess):
     """The web server as `make run` starts it, on a free port; `fd_limit` raises its
     `ulimit -n` (for thousands of sockets)."""

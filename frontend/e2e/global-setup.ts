@@ -1,7 +1,8 @@
 /**
  * Starts the real product for the browser tests, exactly as `make run` does:
  * `python -m stack run` (preflight, embedded Redis, migrate, the admin user, then the web
- * server, a Celery worker, beat and Flower), on free ports, with every file of its own (SQLite
+ * server, a Celery worker, beat, Flower and, with TASKPULSE_DJANGO_TASKS, Django's tasks
+ * framework's db_worker), on free ports, with every file of its own (SQLite
  * database, Redis data, secrets) in a fresh temporary folder. Then it adds the non-staff
  * users the tests log in as. The global teardown stops it with SIGINT, as Ctrl-C would.
  */
@@ -96,6 +97,8 @@ function stackEnv(varDir: string, webPort: number, flowerPort: number): NodeJS.P
     // simulate.step_seconds with its deployment.
     TASKPULSE_SIMULATOR_SPEED: '20',
     TASKPULSE_WORKER_CONCURRENCY: '2',
+    // Django's tasks framework on its database backend: `make run` adds `manage.py db_worker`.
+    TASKPULSE_DJANGO_TASKS: 'true',
     DJANGO_SETTINGS_MODULE: 'config.settings.local',
     PYTHONUNBUFFERED: '1',
   };

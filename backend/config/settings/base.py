@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,23 @@ WEB_PORT = env.port("WEB_PORT", default=8000)
 # Each settings module decides what happens without SECRET_KEY (see local and production).
 SECRET_KEY = env.text("SECRET_KEY")
 
+# Django's tasks framework: built in from Django 6.0 (django.tasks), the django-tasks backport
+# before; its database backend (django-tasks-db) holds queued tasks for `manage.py db_worker`.
+# TaskPulse tracks both kinds of work (task_manager.django_tasks). Off, tasks run at once in
+# the process that enqueues them (ImmediateBackend), tracked all the same.
+TASKPULSE_DJANGO_TASKS = env.flag("TASKPULSE_DJANGO_TASKS", default=False)
+_TASKS_PACKAGE = "django.tasks" if find_spec("django.tasks") else "django_tasks"
+DJANGO_TASKS_APPS = ["django_tasks_db"] if _TASKS_PACKAGE == "django.tasks" else [
+    "django_tasks", "django_tasks_db"
+]  # fmt: skip
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKPULSE_DJANGO_TASKS
+        else f"{_TASKS_PACKAGE}.backends.immediate.ImmediateBackend"
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -46,6 +64,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    *DJANGO_TASKS_APPS,
     "task_manager",
     "cluster",
     "deploy",

@@ -1,4 +1,5 @@
-"""What `python -m stack run` starts: Flower's command line and environment."""
+"""What `python -m stack run` starts: Flower's command line and environment, and the worker
+of Django's tasks framework when it is on."""
 
 from __future__ import annotations
 
@@ -22,6 +23,27 @@ def test_flower_listens_on_loopback_and_gets_its_credentials_by_environment(
     assert "--port=5599" in flower.argv
     assert not [part for part in flower.argv if "s3cret-flower-pw" in part or "basic_auth" in part]
     assert flower.env == {"FLOWER_BASIC_AUTH": "admin:s3cret-flower-pw"}
+
+
+@pytest.mark.parametrize(("flag", "started"), [("true", True), ("false", False), (None, False)])
+def test_the_django_tasks_worker_runs_beside_celery_when_enabled(
+    monkeypatch: pytest.MonkeyPatch, flag: str | None, started: bool
+) -> None:
+    monkeypatch.setenv("FLOWER_URL", "http://127.0.0.1:5599")
+    monkeypatch.setenv("FLOWER_USER", "admin")
+    monkeypatch.setenv("FLOWER_PASSWORD", "pw")
+    if flag is None:
+        monkeypatch.delenv("TASKPULSE_DJANGO_TASKS", raising=False)
+    else:
+        monkeypatch.setenv("TASKPULSE_DJANGO_TASKS", flag)
+
+    found = [program for program in programs(Env()) if program.name == "db_worker"]
+
+    assert bool(found) is started
+    assert {"worker", "beat", "web"} <= {program.name for program in programs(Env())}
+    if found:
+        assert found[0].argv[2:4] == ["db_worker", "--no-reload"]
+        assert found[0].argv[-1].startswith("db_worker@")
 
 
 @pytest.mark.parametrize(("user", "password", "variable"), [

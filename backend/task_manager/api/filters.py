@@ -31,6 +31,7 @@ from config.api.inputs import MAX_DB_INTEGER
 from task_manager.models import (
     ACTIVE_STATUSES,
     RUNNING_STATUSES,
+    ExecutionKind,
     ExecutionStatus,
     TaskExecution,
 )
@@ -80,6 +81,10 @@ class ExecutionFilterSerializer(serializers.Serializer):
     name = CommaSeparatedField(
         required=False, allow_blank=True, max_length=1000,
         help_text="Exact task name; comma list allowed.",
+    )  # fmt: skip
+    kind = serializers.ChoiceField(
+        choices=ExecutionKind.values, required=False,
+        help_text="celery: Celery tasks only; django: tasks of Django's tasks framework only.",
     )  # fmt: skip
     top_level = serializers.BooleanField(
         required=False, allow_null=True, default=None,
@@ -149,6 +154,8 @@ def filter_executions(queryset: QuerySet[TaskExecution], **filters: Any) -> Quer
         queryset = queryset.filter(module__in=filters["module"])
     if filters.get("name"):
         queryset = queryset.filter(name__in=filters["name"])
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
     if filters.get("top_level") is not None:
         queryset = queryset.filter(parent__isnull=filters["top_level"])
     if filters.get("active") is not None:

@@ -26,6 +26,7 @@ from task_manager.api.filters import ExecutionFilterSerializer, comma_list
 from task_manager.launchers import launcher_for
 from task_manager.lifecycle import import_task_modules
 from task_manager.models import (
+    ExecutionKind,
     ExecutionStatus,
     LogLevel,
     NotificationLevel,
@@ -62,6 +63,13 @@ class ExecutionSerializer(serializers.Serializer):
     name = serializers.CharField()
     module = serializers.CharField()
     title = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=ExecutionKind.choices,
+        help_text="celery: a Celery task; django: a task of Django's tasks framework.",
+    )
+    backend = serializers.CharField(
+        allow_null=True, help_text="django: the TASKS backend's alias that holds it."
+    )
     user = ExecutionUserSerializer(allow_null=True)
     status = serializers.ChoiceField(choices=ExecutionStatus.choices)
     progress = serializers.FloatField(help_text="0..100")
@@ -197,6 +205,9 @@ class FacetCountsSerializer(serializers.Serializer):
     status = serializers.DictField(child=serializers.IntegerField(), help_text="By status.")
     module = serializers.DictField(child=serializers.IntegerField(), help_text="By module.")
     name = serializers.DictField(child=serializers.IntegerField(), help_text="By task name.")
+    kind = serializers.DictField(
+        child=serializers.IntegerField(), help_text="By kind: celery, django."
+    )
 
 
 # What a bulk filter may hold besides the list's filters (ignored: a whole list URL may be sent).

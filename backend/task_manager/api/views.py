@@ -54,7 +54,7 @@ from task_manager.models import TaskExecution, TaskNotification, TaskTemplate
 from task_manager.notifications import notifications_mark_read
 from task_manager.retries import RetryNotAllowed, execution_retry
 
-FACETS = ("status", "module", "name")
+FACETS = ("status", "module", "name", "kind")
 
 
 class VisibleExecutionsView(GenericAPIView):

@@ -149,12 +149,14 @@ def test_counts_give_each_facet_with_the_other_filters(
         "status": {"SUCCESS": 1, "FAILURE": 2},
         "module": {"deploy": 2, "edi": 1},
         "name": {"deploy.deploy_vm": 2, "edi.import_files": 1},
+        "kind": {"celery": 3},
     }
     # Status counted within deploy (its own filter left out), module within FAILURE.
     assert failed_deploys == {
         "status": {"SUCCESS": 1, "FAILURE": 1},
         "module": {"deploy": 1, "edi": 1},
         "name": {"deploy.deploy_vm": 1},
+        "kind": {"celery": 1},
     }
 
 
@@ -169,7 +171,20 @@ def test_counts_take_the_same_number_of_queries_for_any_data(api: APIClient, use
     for index in range(30):
         make_execution(user=user, status=S.FAILURE, module=f"m{index % 5}", name=f"t{index}")
 
-    assert few == queries(top_level="true") == queries(search="t", status="FAILURE") == 3
+    assert few == queries(top_level="true") == queries(search="t", status="FAILURE") == 4
+
+
+def test_the_kind_filter_tells_celery_from_django_tasks(api: APIClient, user: User) -> None:
+    celery = make_execution(user=user, status=S.SUCCESS)
+    django = make_execution(user=user, status=S.SUCCESS, kind="django", backend="default")
+
+    assert ids(api.get(LIST, {"kind": "django"})) == [django.pk]
+    assert ids(api.get(LIST, {"kind": "celery"})) == [celery.pk]
+    assert api.get(COUNTS, {"kind": "django"}).json()["kind"] == {"celery": 1, "django": 1}
+    assert api.get(COUNTS, {"kind": "django"}).json()["status"] == {"SUCCESS": 1}
+    row = api.get(LIST, {"kind": "django"}).json()["results"][0]
+    assert (row["kind"], row["backend"]) == ("django", "default")
+    assert api.get(LIST, {"kind": "rq"}).status_code == 400
 
 
 def test_counts_validate_like_the_list(api: APIClient) -> None:

@@ -25,6 +25,7 @@ export const USERS = {
   operator: 'e2e-operator',
   retry: 'e2e-retrier',
   phone: 'e2e-phone',
+  djangoTasks: 'e2e-django-tasks',
 } as const;
 export const USER_PASSWORD = 'e2e-user-Pa55word';
 

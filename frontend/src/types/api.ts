@@ -24,6 +24,11 @@ export const ACTIVE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
   'RETRY',
 ]);
 
+/** What runs an execution: a Celery task, or a task of Django's tasks framework. */
+export const EXECUTION_KINDS = ['celery', 'django'] as const;
+
+export type ExecutionKind = (typeof EXECUTION_KINDS)[number];
+
 export type ExecutionUser = { id: number; username: string };
 
 export type Execution = {
@@ -32,6 +37,10 @@ export type Execution = {
   name: string;
   module: string;
   title: string;
+  /** Absent from payloads of servers before the kind existed: a Celery task. */
+  kind?: ExecutionKind;
+  /** A django.tasks task: the alias of the TASKS backend that holds it. */
+  backend?: string | null;
   user: ExecutionUser | null;
   status: ExecutionStatus;
   progress: number;
@@ -92,6 +101,7 @@ export type ExecutionCounts = {
   status: Partial<Record<ExecutionStatus, number>>;
   module: Record<string, number>;
   name: Record<string, number>;
+  kind?: Partial<Record<ExecutionKind, number>>;
 };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';

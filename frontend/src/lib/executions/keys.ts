@@ -7,6 +7,8 @@ export type ExecutionListParams = {
   module?: string;
   /** The exact task name ("deploy.deploy_vm"). */
   name?: string;
+  /** `celery` or `django` (Django's tasks framework). */
+  kind?: string;
   /** true: executions without a parent only (the task list's default). */
   top_level?: boolean;
   /** The children of this execution (GET executions/{parent}/children/), with the filters. */

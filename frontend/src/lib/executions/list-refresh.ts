@@ -72,6 +72,7 @@ export function listCouldInclude(params: ExecutionListParams, execution: Executi
   if (params.status && !params.status.split(',').includes(execution.status)) return false;
   if (params.module && params.module !== execution.module) return false;
   if (params.name && params.name !== execution.name) return false;
+  if (params.kind && params.kind !== (execution.kind ?? 'celery')) return false;
   if (params.top_level && execution.parent_id !== null) return false;
   if (params.parent !== undefined && params.parent !== execution.parent_id) return false;
   if (params.active !== undefined && params.active !== execution.is_active) return false;

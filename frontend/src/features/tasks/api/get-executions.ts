@@ -16,6 +16,7 @@ export function executionQueryParams(params: ExecutionListParams): QueryParams {
     status: params.status || undefined,
     module: params.module || undefined,
     name: params.name || undefined,
+    kind: params.kind || undefined,
     top_level: params.top_level,
     search: params.search || undefined,
     user: params.user === '' ? undefined : params.user,

@@ -19,6 +19,7 @@ import { useExecutions } from '../api/get-executions';
 
 import { CancelButton } from './cancel-button';
 import { CHILDREN_PAGE_SIZE, ExecutionsTable } from './executions-table';
+import { KindBadge } from './kind-badge';
 import { RetryButton } from './retry-button';
 
 type ExecutionDetailProps = { executionId: number };
@@ -263,7 +264,9 @@ function ExecutionFacts({ execution }: { execution: Execution }) {
   ];
   const facts: Fact[] = [
     ['Execution', `#${execution.id}`],
-    ['Celery task id', <code key="task">{execution.task_id}</code>],
+    ['Runs on', <KindBadge key="kind" execution={execution} />],
+    [execution.kind === 'django' ? 'Task result id' : 'Celery task id', <code key="task">{execution.task_id}</code>],
+    ...(execution.kind === 'django' ? [['Backend', execution.backend ?? '—'] as Fact] : []),
     ['Task name', execution.name],
     ['Module', execution.module || '—'],
     ['User', execution.user?.username ?? '—'],

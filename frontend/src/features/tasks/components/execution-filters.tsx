@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 
 import { TextFilter } from '@/components/ui/text-filter';
-import type { ExecutionCounts } from '@/types/api';
+import { EXECUTION_KINDS, type ExecutionCounts, type ExecutionKind } from '@/types/api';
 
 import type { MonitorFilters } from '../hooks/use-execution-filters';
 
@@ -17,6 +17,7 @@ export function ExecutionFilters({ filters, counts, onChange }: ExecutionFilters
     <form className="filters" role="search" aria-label="Filter tasks" onSubmit={(event) => event.preventDefault()}>
       <ModuleSelect value={filters.module} counts={counts?.module} onChange={(module) => onChange({ module })} />
       <NameFilter value={filters.name} counts={counts?.name} onChange={(name) => onChange({ name })} />
+      <KindSelect value={filters.kind} counts={counts?.kind} onChange={(kind) => onChange({ kind })} />
       <TextFilter
         label="Search"
         type="search"
@@ -46,6 +47,32 @@ function ModuleSelect({ value, counts, onChange }: { value: string; counts: Reco
         {options(counts, value).map(([module, count]) => (
           <option key={module} value={module}>
             {module || '(none)'} ({count})
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+const KIND_NAMES: Record<ExecutionKind, string> = { celery: 'Celery', django: 'django.tasks' };
+
+type KindSelectProps = {
+  value: ExecutionKind | '';
+  counts: Partial<Record<ExecutionKind, number>> | undefined;
+  onChange: (kind: ExecutionKind | '') => void;
+};
+
+/** Celery tasks, tasks of Django's tasks framework, or both. */
+function KindSelect({ value, counts, onChange }: KindSelectProps) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>Kind</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value as ExecutionKind | '')}>
+        <option value="">All kinds</option>
+        {EXECUTION_KINDS.map((kind) => (
+          <option key={kind} value={kind}>
+            {KIND_NAMES[kind]} ({counts?.[kind] ?? 0})
           </option>
         ))}
       </select>

@@ -16,6 +16,7 @@ import type { Selection } from '../hooks/use-selection';
 import { RUNNING_FIRST } from '../hooks/use-execution-filters';
 
 import { CancelButton } from './cancel-button';
+import { KindBadge } from './kind-badge';
 import { RetryButton } from './retry-button';
 
 /** Children shown under an unfolded parent, a page at a time. */
@@ -134,7 +135,7 @@ function ExecutionRow({ execution, options, childrenToggle, child = false }: Exe
           </Link>
         </div>
         <div className="muted small row-meta">
-          #{execution.id} · {execution.module || '—'} · {execution.name}
+          <KindBadge execution={execution} /> #{execution.id} · {execution.module || '—'} · {execution.name}
           {execution.attempt > 1 && ` · attempt ${execution.attempt}`}
           {execution.retry_of ? ` · retry of #${execution.retry_of}` : ''}
         </div>

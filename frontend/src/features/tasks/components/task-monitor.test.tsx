@@ -288,6 +288,37 @@ describe('TaskMonitor', () => {
     await waitFor(() => expect(router.state.location.search).toBe(''));
   });
 
+  it('shows what runs each execution and filters by kind', async () => {
+    const djangoTask = buildExecution({
+      id: 46,
+      title: '',
+      name: 'task_manager.django_demo.demo',
+      module: 'task_manager',
+      kind: 'django',
+      backend: 'default',
+      status: 'PROGRESS',
+      seq: 3,
+    });
+    const kindCounts = { ...counts, kind: { celery: 46, django: 1 } };
+    const { user, fetchMock, router } = renderMonitor({
+      [`GET ${COUNTS}`]: { body: kindCounts },
+      [`GET ${LIST}`]: { body: buildPage([running, djangoTask]) },
+      [`GET ${EXECUTIONS}?page_size=25&kind=django&top_level=true&ordering=running_first`]: { body: buildPage([djangoTask]) },
+      [`GET ${EXECUTIONS}counts/?kind=django&top_level=true`]: { body: kindCounts },
+    });
+    await screen.findByRole('link', { name: 'Deploy web-01' });
+    expect(within(row(42)).getByText('Celery')).toBeInTheDocument();
+    expect(within(row(46)).getByText('django.tasks')).toHaveAttribute('title', 'django.tasks · default');
+    expect(screen.getByRole('option', { name: 'django.tasks (1)' })).toBeInTheDocument();
+
+    await user.selectOptions(screen.getByLabelText('Kind'), 'django');
+
+    await waitFor(() => expect(fetchCalls(fetchMock).at(-1)).toContain('kind=django'));
+    expect(router.state.location.search).toBe('?kind=django');
+    await waitFor(() => expect(screen.queryByTestId('execution-42')).not.toBeInTheDocument());
+    expect(row(46)).toBeInTheDocument();
+  });
+
   it('opens a bookmarked view as it was', async () => {
     renderMonitor(
       {

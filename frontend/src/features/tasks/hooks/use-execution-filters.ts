@@ -4,7 +4,13 @@ import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 
 import type { ExecutionListParams } from '@/lib/executions/keys';
-import { ACTIVE_STATUSES, EXECUTION_STATUSES, type ExecutionStatus } from '@/types/api';
+import {
+  ACTIVE_STATUSES,
+  EXECUTION_KINDS,
+  EXECUTION_STATUSES,
+  type ExecutionKind,
+  type ExecutionStatus,
+} from '@/types/api';
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 25;
@@ -22,6 +28,7 @@ export type MonitorFilters = {
   status: StatusTab;
   module: string;
   name: string;
+  kind: ExecutionKind | '';
   search: string;
   ordering: string;
   page: number;
@@ -40,6 +47,7 @@ function readFilters(params: URLSearchParams): MonitorFilters {
     status: status === 'active' || (EXECUTION_STATUSES as readonly string[]).includes(status) ? (status as StatusTab) : '',
     module: params.get('module') ?? '',
     name: params.get('name') ?? '',
+    kind: (EXECUTION_KINDS as readonly string[]).includes(params.get('kind') ?? '') ? (params.get('kind') as ExecutionKind) : '',
     search: params.get('search') ?? '',
     ordering: ORDERINGS.has(ordering) ? ordering : RUNNING_FIRST,
     page: Number.isInteger(page) && page > 0 ? page : 1,
@@ -54,6 +62,7 @@ function writeFilters(filters: MonitorFilters): URLSearchParams {
     ['status', filters.status],
     ['module', filters.module],
     ['name', filters.name],
+    ['kind', filters.kind],
     ['search', filters.search],
     ['ordering', filters.ordering === RUNNING_FIRST ? '' : filters.ordering],
     ['page_size', filters.pageSize === DEFAULT_PAGE_SIZE ? '' : String(filters.pageSize)],
@@ -90,7 +99,7 @@ export function useExecutionFilters() {
 
 /** Whether any filter narrows the list (the empty state says so). */
 export function isFiltered(filters: MonitorFilters): boolean {
-  return Boolean(filters.status || filters.module || filters.name || filters.search);
+  return Boolean(filters.status || filters.module || filters.name || filters.kind || filters.search);
 }
 
 /**
@@ -106,6 +115,7 @@ export function listParamsFor(filters: MonitorFilters, user: { id: number; is_st
     ...statusParams(filters.status),
     module: filters.module,
     name: filters.name,
+    kind: filters.kind,
     search,
     ...(search ? {} : { top_level: true }),
     ordering: filters.ordering,
