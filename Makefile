@@ -12,7 +12,7 @@ NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test test-backend test-django6 test-frontend test-e2e e2e lint format lock build dev bench chaos cluster-test demo-edi demo-django-tasks \
+.PHONY: run test test-backend test-django6 test-frontend test-e2e e2e lint format lock build dev bench chaos cluster-test demo-edi demo-django-tasks print-python-django6 \
 	fresh-run admin-password clean help
 
 help:
@@ -77,6 +77,9 @@ PYTHON_DJANGO6 ?= $(shell for p in python3 python3.14 python3.13 python3.12 \
 	$(wildcard $(HOME)/.pyenv/versions/3.1[234]*/bin/python3); do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; break; }; done)
 DJANGO6_VENV := var/venv-django6
+print-python-django6:
+	@echo $(PYTHON_DJANGO6)
+
 test-django6: $(VENV)/.dev-installed
 	@test -n "$(PYTHON_DJANGO6)" || { echo "test-django6 needs Python >= 3.12 (PYTHON_DJANGO6=/path/to/python3.12)"; exit 1; }
 	rm -rf $(DJANGO6_VENV)
