@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import pytest
-import redis
-from django.conf import settings
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from testing.redis_keys import delete_matching
+
 
 @pytest.fixture(autouse=True)
-def fresh_login_failures() -> None:
-    """Failed logins are counted in Redis (django-axes), shared by every test and process of
-    the run: each test starts with none, so that one test's wrong passwords lock no other."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match="*axes-*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+def fresh_shared_state() -> None:
+    """Redis is shared by every test and process of the run; each test starts without:
+    - failed logins (django-axes), so that one test's wrong passwords lock no other;
+    - cached Flower reads, keyed by Flower's URL: a test's fake Flower may get the port of
+      an earlier test's, whose answers would still be cached for FLOWER_CACHE_SECONDS."""
+    delete_matching("*axes-*", "*:flower:*")
 
 
 @pytest.fixture
@@ -52,9 +48,11 @@ def anonymous_api() -> APIClient:
 # --- real processes for end-to-end tests ---------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real Celery worker process (prefork, 2 children) on the test database and Redis."""
+@pytest.fixture(scope="module")
+def live_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker process (prefork, 2 children) on the test database and Redis,
+    for one module: it consumes the default queue, so it must not outlive the module that
+    asked for it (a later test's queued task would start under it, before its cancel)."""
     from testing.live import LiveWorker
 
     with django_db_blocker.unblock():
@@ -63,10 +61,19 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     worker.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def live_worker(live_worker_process):
+    """The module's worker; after each test, idle before the database is emptied: a task
+    ends with writes after its end's commit (the metrics rollup), and a TRUNCATE that met
+    them deadlocked on PostgreSQL."""
+    yield live_worker_process
+    live_worker_process.wait_idle()
+
+
+@pytest.fixture(scope="module")
 def live_db_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real `manage.py db_worker` (Django's tasks framework, database backend) on the test
-    database and Redis."""
+    database and Redis, for one module (as live_worker, for the same reason)."""
     from testing.live import LiveDbWorker
 
     with django_db_blocker.unblock():

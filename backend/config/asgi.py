@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-Conditional polls of an execution that has not changed are answered in front of Django
-(config.api.polls); every other request goes through it.
+GETs of an execution are answered on one long-lived thread (config.api.polls): a 304 in
+front of Django, else Django's own answer; every other request goes through Django's ASGI
+handler.
 """
 
 import os
@@ -17,13 +18,14 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.api.polls import ConditionalPolls  # noqa: E402
-from task_manager.auth import TokenAuthMiddlewareStack, origin_validated  # noqa: E402
+from task_manager.auth import authenticated_websockets  # noqa: E402
 from task_manager.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": ConditionalPolls(django_asgi_app),
-        # The Origin HTTP's CSRF check would accept, else 4403 (task_manager.auth).
-        "websocket": origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # The Origin HTTP's CSRF check would accept, else 4403; then the session's or the
+        # token's user (task_manager.auth).
+        "websocket": authenticated_websockets(URLRouter(websocket_urlpatterns)),
     }
 )

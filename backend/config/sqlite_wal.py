@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from config.threads import start_daemon
+
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 1.0
@@ -43,8 +45,7 @@ def checkpoint_in_background(sender: Any = None, connection: Any = None, **_: An
         if key in _started:
             return
         _started.add(key)
-    threading.Thread(target=_checkpoints, args=(Path(path),), daemon=True,
-                     name="taskpulse-wal-checkpoint").start()  # fmt: skip
+    start_daemon(_checkpoints, name="taskpulse-wal-checkpoint", args=(Path(path),))
 
 
 def _checkpoints(path: Path) -> None:

@@ -3,21 +3,21 @@
 A browser authenticates with its session cookie. A script offers the subprotocols
 `taskpulse` and `token.<key>` (or sends {"action": "auth", "token": ...} first, see the
 consumer); a token is never read from the URL, where proxies and logs would keep it. An
-Origin that HTTP's CSRF check would refuse is refused with 4403 (`origin_validated`).
+Origin that HTTP's CSRF check would refuse is refused with 4403 (`authenticated_websockets`).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.middleware import BaseMiddleware
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.middleware.csrf import CsrfViewMiddleware
-from rest_framework.authtoken.models import Token
 
 TOKEN_SUBPROTOCOL_PREFIX = "token."  # noqa: S105 - a prefix, not a secret
 CLOSE_FORBIDDEN_ORIGIN = 4403
@@ -25,11 +25,12 @@ CLOSE_FORBIDDEN_ORIGIN = 4403
 
 @database_sync_to_async
 def user_for_token(key: str) -> User | None:
-    """Called with a token key; returns its active user, or None."""
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    """Called with a token key; returns its active user, or None.
+
+    The user alone: through the Token, the User would keep it alive (the reverse one-to-one
+    cache) for as long as the connection holding the user.
+    """
+    return User.objects.filter(auth_token__key=key, is_active=True).first()
 
 
 def subprotocol_token(scope: dict[str, Any]) -> str | None:
@@ -39,19 +40,31 @@ def subprotocol_token(scope: dict[str, Any]) -> str | None:
     return None
 
 
-class SubprotocolTokenMiddleware(BaseMiddleware):
-    """Sets scope["user"] from a `token.<key>` subprotocol when the session gave no user."""
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        user = scope.get("user")
-        key = subprotocol_token(scope)
-        if key and (user is None or not user.is_authenticated):
-            scope = dict(scope, user=await user_for_token(key) or AnonymousUser())
-        return await super().__call__(scope, receive, send)
+def cookie_header(scope: dict[str, Any]) -> bytes | None:
+    for name, value in scope.get("headers") or []:
+        if name == b"cookie":
+            return bytes(value)
+    return None
 
 
-def TokenAuthMiddlewareStack(inner: Any) -> Any:
-    return AuthMiddlewareStack(SubprotocolTokenMiddleware(inner))
+async def session_user(cookie: bytes) -> User | AnonymousUser:
+    """The user of the Django session named in this Cookie header, as Channels' AuthMiddleware
+    finds it (the session's auth hash checked); the session is not kept."""
+    key = parse_cookie(cookie.decode("latin1")).get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return AnonymousUser()
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    return await get_user({"session": store})
+
+
+async def handshake_user(scope: dict[str, Any], *, browser: bool) -> User | AnonymousUser:
+    """The session's user (a browser's only), else the `token.<key>` subprotocol's."""
+    cookie = cookie_header(scope) if browser else None
+    user = await session_user(cookie) if cookie else AnonymousUser()
+    key = subprotocol_token(scope)
+    if key and not user.is_authenticated:
+        user = await user_for_token(key) or user
+    return user
 
 
 class HandshakeRequest(HttpRequest):
@@ -82,22 +95,26 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     return bool(verified)
 
 
-def origin_validated(application: Any) -> Any:
-    """Lets in a handshake whose Origin passes HTTP's CSRF rule; answers others with 4403.
+def authenticated_websockets(application: Any) -> Any:
+    """Lets in a handshake whose Origin passes HTTP's CSRF rule (others: 4403), and calls
+    `application` with scope["user"]: the session's, the token's, or AnonymousUser.
 
     A browser always sends Origin, so a connection without one is a script: it may
-    authenticate with a token, but its cookies are dropped so that no session rides along.
+    authenticate with a token, but its cookies are ignored, and dropped from its scope.
+    One layer rather than Channels' AuthMiddlewareStack, whose cookie, session and auth
+    middlewares each keep a copy of the scope (and the session) for as long as the
+    connection lasts: the session is read once, here, and its user alone is kept.
     """
     forbidden = ForbiddenOriginConsumer.as_asgi()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        headers = dict(scope.get("headers") or [])
-        if b"origin" not in headers:
-            cookieless = [(k, v) for k, v in scope.get("headers", []) if k != b"cookie"]
-            return await application(dict(scope, headers=cookieless), receive, send)
-        if origin_allowed(scope):
-            return await application(scope, receive, send)
-        return await forbidden(scope, receive, send)
+        browser = any(name == b"origin" for name, _ in scope.get("headers") or [])
+        if browser and not origin_allowed(scope):
+            return await forbidden(scope, receive, send)
+        scope = dict(scope, user=await handshake_user(scope, browser=browser))
+        if not browser and cookie_header(scope) is not None:
+            scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
+        return await application(scope, receive, send)
 
     return app
 

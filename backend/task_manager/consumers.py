@@ -61,10 +61,10 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user: User | None = None
-        self.joined: set[str] = set()
-        self.subscriptions: set[int] = set()
-        self.state_seq: dict[int, int] = {}
-        self.replayed_upto: dict[int, int] = {}
+        # Made at first use: most connections are idle, and thousands of them are open.
+        # execution id -> the log seq replayed up to (0: none), for each subscription.
+        self.subscriptions: dict[int, int] | None = None
+        self.state_seq: dict[int, int] | None = None  # the last seq sent, per execution
         self.auth_timeout: asyncio.Task[None] | None = None
         self.closing = False
         self.counted = False  # in counters.websockets
@@ -90,11 +90,9 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         self.user = user
         if self.auth_timeout is not None:
             self.auth_timeout.cancel()
-        executions = (
-            events.ALL_EXECUTIONS_GROUP if user.is_staff else events.user_executions_group(user.pk)
-        )
-        await self.join(executions)
-        await self.join(events.user_notifications_group(user.pk))
+            self.auth_timeout = None
+        for group in self.user_groups():
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json(
             {
                 "type": "hello",
@@ -103,13 +101,15 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
             }
         )
 
-    async def join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.joined.add(group)
-
-    async def leave(self, group: str) -> None:
-        await self.channel_layer.group_discard(group, self.channel_name)
-        self.joined.discard(group)
+    def user_groups(self) -> list[str]:
+        """The groups of the authenticated user: its executions (staff: all), its notifications."""
+        user = self.user
+        if user is None:
+            return []
+        executions = (
+            events.ALL_EXECUTIONS_GROUP if user.is_staff else events.user_executions_group(user.pk)
+        )
+        return [executions, events.user_notifications_group(user.pk)]
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         """Called to end the connection, once: frames the client sent meanwhile are dropped.
@@ -129,14 +129,17 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def disconnect(self, code: int) -> None:
-        """Called when the socket closes: leave every group."""
+        """Called when the socket closes: leave every group (those of the user, then those of
+        the subscriptions; leaving one never joined does nothing)."""
         if self.auth_timeout is not None:
             self.auth_timeout.cancel()
         if self.counted:
             self.counted = False
             counters.websockets.add(-1)
-        for group in list(self.joined):
-            await self.leave(group)
+        groups = self.user_groups()
+        groups += [events.execution_group(i) for i in self.subscriptions or ()]
+        for group in groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     # --- client messages ---------------------------------------------------------------
 
@@ -192,32 +195,37 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         since_seq = None
         if content.get("since_seq") is not None:
             since_seq = _whole_number(content, "since_seq")
-        if execution_id not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+        subscriptions = self.subscriptions
+        if subscriptions is None:
+            subscriptions = self.subscriptions = {}
+        if execution_id not in subscriptions and len(subscriptions) >= MAX_SUBSCRIPTIONS:
             raise ProtocolError(f"at most {MAX_SUBSCRIPTIONS} subscriptions per connection")
         execution = await _visible_execution(self.user, execution_id)
         if execution is None:
             raise ProtocolError(f"execution {execution_id} not found")
+        # Noted before the join, so that a disconnect from here on leaves the group.
+        subscriptions.setdefault(execution_id, 0)
         # Join first, then read: a change made in between arrives live and is dropped by
         # seq below, so the client gets no gap and no duplicate.
-        await self.join(events.execution_group(execution_id))
-        self.subscriptions.add(execution_id)
+        await self.channel_layer.group_add(events.execution_group(execution_id), self.channel_name)
         execution = await _visible_execution(self.user, execution_id)
         assert execution is not None
         await self.send_state(status_event(execution))
         if since_seq is not None:
             await self.replay_logs(execution_id, since_seq, execution.seq)
+            subscriptions[execution_id] = execution.seq  # live lines up to it were replayed
 
     async def replay_logs(self, execution_id: int, since_seq: int, upto_seq: int) -> None:
         lines = await _log_lines_after(execution_id, since_seq, upto_seq)
         for start in range(0, len(lines), REPLAY_BATCH):
             await self.send_json(log_event(execution_id, lines[start : start + REPLAY_BATCH]))
-        self.replayed_upto[execution_id] = upto_seq
 
     async def action_unsubscribe(self, content: dict[str, Any]) -> None:
         execution_id = _whole_number(content, "execution_id")
-        self.subscriptions.discard(execution_id)
-        self.replayed_upto.pop(execution_id, None)
-        await self.leave(events.execution_group(execution_id))
+        if self.subscriptions is not None:
+            self.subscriptions.pop(execution_id, None)
+        group = events.execution_group(execution_id)
+        await self.channel_layer.group_discard(group, self.channel_name)
 
     # --- channel-layer events (type "task.status" -> task_status, ...) --------------------
 
@@ -243,7 +251,7 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
 
     async def task_log(self, event: dict[str, Any]) -> None:
         """Called with new log lines of a subscribed execution."""
-        replayed = self.replayed_upto.get(event["execution_id"], 0)
+        replayed = (self.subscriptions or {}).get(event["execution_id"], 0)
         lines = [line for line in event["lines"] if line["seq"] > replayed]
         if lines:
             await self.send_json({**event, "lines": lines})
@@ -258,12 +266,15 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
         From the channel layer it carries its JSON text (events.on_the_wire), sent as is.
         """
         execution_id, seq = event["execution_id"], event["seq"]
-        if seq <= self.state_seq.get(execution_id, -1):
+        sent = self.state_seq
+        if sent is None:
+            sent = self.state_seq = {}
+        elif seq <= sent.get(execution_id, -1):
             return
-        self.state_seq.pop(execution_id, None)
-        self.state_seq[execution_id] = seq
-        if len(self.state_seq) > MAX_TRACKED_SEQS:
-            del self.state_seq[next(iter(self.state_seq))]
+        sent.pop(execution_id, None)
+        sent[execution_id] = seq
+        if len(sent) > MAX_TRACKED_SEQS:
+            del sent[next(iter(sent))]
         await self.send(text_data=event.get("text") or events.encode(event))
 
     async def send_json(self, content: dict[str, Any]) -> None:

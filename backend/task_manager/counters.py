@@ -13,12 +13,14 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections import Counter
 
 import redis
 
 from config.outages import REDIS_ERRORS
 from config.redis_conn import shared_redis
+from config.threads import start_daemon
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +51,18 @@ class SharedCounters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: Counter[str] = Counter()
-        self._timer: threading.Timer | None = None
+        self._timer: threading.Thread | None = None
 
     def add(self, name: str, amount: int = 1) -> None:
         """Count `amount` more of `name`; flushed within FLUSH_SECONDS."""
         with self._lock:
             self._pending[name] += amount
             if self._timer is None:
-                self._timer = threading.Timer(FLUSH_SECONDS, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
+                self._timer = start_daemon(self._flush_later, name="taskpulse-counters-flush")
+
+    def _flush_later(self) -> None:
+        time.sleep(FLUSH_SECONDS)
+        self.flush()
 
     def flush(self) -> None:
         with self._lock:
@@ -102,8 +106,7 @@ class ProcessGauge:
         with self._lock:
             self.value += delta
             if self._storer is None:
-                self._storer = threading.Thread(target=self._store_forever, daemon=True)
-                self._storer.start()
+                self._storer = start_daemon(self._store_forever, name="taskpulse-counters")
         self._changed.set()
 
     def store(self) -> None:

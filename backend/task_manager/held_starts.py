@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from config.threads import start_daemon
 from task_manager.models import ExecutionStatus, TaskExecution
 from task_manager.owners import this_process
 from task_manager.rules import can_transition
@@ -103,9 +104,10 @@ class Flusher:
             if self._pid != os.getpid():  # first use, or a forked child without the thread
                 self._pid = os.getpid()
                 self._heap = []
-                threading.Thread(target=self._run, name="taskpulse-flusher", daemon=True).start()
+                start_daemon(self._run, name="taskpulse-flusher")
             heapq.heappush(self._heap, (due, next(self._counter), flush))
-            self._cond.notify()
+            if self._heap[0][2] is flush:  # due before all the others: the thread waits less
+                self._cond.notify()
 
     def _run(self) -> None:
         while True:

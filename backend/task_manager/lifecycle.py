@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from task_manager import hooks, steps
+from task_manager.compiled import CompiledCreate
 from task_manager.held_starts import Start, held_starts, start_fields, start_locked
 from task_manager.models import ExecutionKind, ExecutionStatus, TaskExecution
 from task_manager.notifications import notify_finished
@@ -40,6 +41,7 @@ from task_manager.writes import (
     execution_end_returning,
     execution_lock,
     execution_lock_by_task_id,
+    execution_lock_row,
     execution_set_status,
     save_change,
 )
@@ -115,7 +117,7 @@ def execution_register_published(
         # Insert first: a new task (a plain .delay()) is the common case here; the messages of
         # rows made beforehand carry launching.REGISTERED_HEADER and do not come here (signals).
         with guard:
-            execution = TaskExecution.objects.create(
+            execution = _create_execution.create(
                 task_id=task_id, task_name=task_name, name=name or task_name,
                 module=module or task_name.split(".", 1)[0], title=title or "",
                 args=args, kwargs=kwargs, queue=queue, queued_at=timezone.now(),
@@ -127,6 +129,9 @@ def execution_register_published(
         return TaskExecution.objects.get(task_id=task_id)
     transaction.on_commit(lambda: announce_created(execution))
     return execution
+
+
+_create_execution = CompiledCreate(TaskExecution)
 
 
 def _planned_steps(task_name: str, kind: str) -> list[dict[str, Any]]:
@@ -143,7 +148,7 @@ def execution_apply(execution_id: int, change: Change) -> Applied:
     change), in the same UPDATE.
     """
     with transaction.atomic():
-        execution = execution_lock(execution_id)
+        execution = execution_lock_row(execution_id)
         started = start_locked(execution, held_starts.take(execution.task_id))
         cancel_requested = execution.cancel_requested_at is not None
         if execution.is_finished:

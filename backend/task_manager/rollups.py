@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import F, Q, Sum
 
+from config.threads import start_daemon
 from task_manager.histograms import BOUNDS, RUNTIME_FIELDS, SLOTS, WAIT_FIELDS
 from task_manager.models import ExecutionRollup, ExecutionStatus, RollupPeriod, TaskExecution
 
@@ -117,9 +118,7 @@ class PendingRollups:
             _sum_into(self._rows, rows)
             self._modules.update(dict.fromkeys(rows, execution.module))
             if self._writer is None:
-                self._writer = threading.Thread(target=self._write_forever, daemon=True,
-                                                name="taskpulse-rollups")  # fmt: skip
-                self._writer.start()
+                self._writer = start_daemon(self._write_forever, name="taskpulse-rollups")
         self._counted.set()
 
     def _write_forever(self) -> None:

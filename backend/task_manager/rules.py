@@ -75,10 +75,10 @@ class Change:
 
     def merge(self, newer: Change) -> None:
         """Fold a newer change into this one (coalescing: the last value wins, deltas add)."""
+        mine, theirs = self.__dict__, newer.__dict__  # a merge per report in a burst
         for name in PROGRESS_FIELDS:
-            value = getattr(newer, name)
-            if value is not None:
-                setattr(self, name, value)
+            if (value := theirs[name]) is not None:
+                mine[name] = value
         if newer.processed_items is not None:
             self.processed_delta = 0
         if newer.failed_items is not None:
@@ -91,7 +91,11 @@ class Change:
         self.step_marks.extend(newer.step_marks)
 
     def is_empty(self) -> bool:
-        return self == Change()
+        """Nothing to write: no field, delta, log line or step (asked once per report)."""
+        if self.processed_delta or self.failed_delta or self.logs or self.step_marks:
+            return False
+        values = self.__dict__
+        return self.step_plan is None and all(values[name] is None for name in PROGRESS_FIELDS)
 
 
 @dataclass

@@ -146,6 +146,18 @@ class LiveWorker(LiveProcess):
             raise AssertionError(f"worker exited:\n{self.output()[-3000:]}")
         return " ready." in self.output()
 
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Until it runs no task: a task's last writes (after its end commits) are done."""
+        from config.celery import app
+
+        def idle() -> bool:
+            if not self.alive():
+                return True
+            replies = app.control.inspect(destination=[self.name], timeout=1).active() or {}
+            return replies.get(self.name) == []
+
+        wait_until(idle, timeout=timeout, interval=0.1, what=f"worker {self.name} to be idle")
+
     def child_pids(self) -> list[int]:
         return [p.pid for p in psutil.Process(self.pid).children(recursive=True)]
 

@@ -223,9 +223,10 @@ CHANNEL_LAYER_HOST = channel_layer_host(
     socket_connect_timeout=2,
     retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
 )  # fmt: skip
+# That layer, with a smaller inbox per consumer (config.channel_layer: idle sockets' memory).
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "config.channel_layer.PubSubChannelLayer",
         "CONFIG": {"hosts": [CHANNEL_LAYER_HOST]},
     },
 }
@@ -339,6 +340,7 @@ CELERY_BEAT_SCHEDULE = {
     "taskpulse-edi-uploads": {"task": "edi.purge_old_uploads", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"  # stops cleanly on SIGTERM at any moment
 
 # --- TaskPulse ------------------------------------------------------------------------------
 # Cancel: how long a running task gets to honour a cancel before staff may terminate it.

@@ -1,4 +1,5 @@
-"""Settings of `make bench`: the test settings, plus the peer (celery-progress) wired in.
+"""Settings of `make bench`: the product's settings (base.py, as `make run` has them), plus the
+peer (celery-progress) wired in.
 
 Only the bench uses them. bench/run.py starts every process with them and with the
 repository root on PYTHONPATH, so that the `bench` package (tasks, URLs, ASGI app) imports.
@@ -19,8 +20,13 @@ from __future__ import annotations
 from typing import Any
 
 from config.env import VAR_DIR
-from config.settings.test import *  # noqa: F403
-from config.settings.test import CHANNEL_LAYERS, INSTALLED_APPS, REDIS_URL, env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import CHANNEL_LAYERS, INSTALLED_APPS, LOGGING, REDIS_URL, env
+
+# Not the test settings: they write each end's metrics rollup at once (four statements and a
+# transaction per tracked task that the product spends once a second) and close connections.
+SECRET_KEY = "bench-only-secret-key-not-for-production"  # noqa: S105
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
 
 DATABASES = {"default": env.database("BENCH_DATABASE_URL", default_sqlite=VAR_DIR / "bench" /
                                      "bench.sqlite3")}  # fmt: skip
@@ -34,7 +40,7 @@ CELERY_WORKER_SEND_TASK_EVENTS = False  # no Flower either; the same for both sy
 PEER_CHANNEL_LAYER = "peer"
 LAYER_BACKENDS = {
     "core": "channels_redis.core.RedisChannelLayer",
-    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "pubsub": "config.channel_layer.PubSubChannelLayer",  # channels_redis' RedisPubSubChannelLayer
 }
 
 

@@ -6,11 +6,11 @@ from importlib import import_module
 from typing import Any
 
 import pytest
-import redis
 from django.apps import apps
 
 from deploy.api.throttles import DeployLaunchThrottle
 from task_manager.models import TaskTemplate
+from testing.redis_keys import delete_matching
 
 SEED_MIGRATION = import_module("deploy.migrations.0002_deploy_vm_template")
 
@@ -34,12 +34,6 @@ def deploy_template(db: None) -> TaskTemplate:
 
 
 @pytest.fixture(autouse=True)
-def fresh_launch_counts(settings: Any) -> None:
+def fresh_launch_counts() -> None:
     """Launch counts live in Redis, shared by every process and run: start each test at 0."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"*{DeployLaunchThrottle.scope}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    delete_matching(f"*{DeployLaunchThrottle.scope}*")

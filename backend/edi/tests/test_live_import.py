@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from rest_framework.test import APIClient
 
 from edi import services, testdata
@@ -89,6 +89,10 @@ def assert_exact(batch: Import, files: list[testdata.EdiFile]) -> None:
     assert sorted(children.values_list("status", flat=True)) == ["FAILURE"] * 5 + ["SUCCESS"] * 45
 
 
+def stored_copies() -> QuerySet[ImportFile]:
+    return ImportFile.objects.exclude(stored_name="")
+
+
 def assert_stored_once(files: list[testdata.EdiFile]) -> None:
     numbers = [number for file in files for number in file.numbers]
     assert Invoice.objects.count() == len(numbers) == sum(file.invoices for file in files)
@@ -115,6 +119,10 @@ def test_fifty_files_on_two_workers_give_exact_counts_then_only_duplicates(
         wait_until(lambda: finished(first), timeout=180, interval=0.2, what="the first import")
         second = services.import_create(user=user, files=uploads(files))
         wait_until(lambda: finished(second), timeout=180, interval=0.2, what="the second import")
+        # The workers delete every stored copy once its file is done (no retention needed),
+        # just after the commit that ends the file and maybe the import: wait for the last.
+        wait_until(lambda: not stored_copies().exists(), timeout=30, interval=0.05,
+                   what="the workers to delete the stored copies")  # fmt: skip
     finally:
         for worker in workers:
             worker.stop()
@@ -135,8 +143,7 @@ def test_fifty_files_on_two_workers_give_exact_counts_then_only_duplicates(
     }  # fmt: skip
     assert sum(second.files.values_list("invoices_created", flat=True)) == 0
     assert_stored_once(files)  # not one invoice more
-    # The workers deleted every stored copy once its file was done (no retention needed).
-    assert not ImportFile.objects.exclude(stored_name="").exists()
+    # The workers deleted every stored copy (waited for above) and their folders.
     for batch in (first, second):
         assert not (media / "edi" / str(batch.job_id)).exists()
     report(first, "first import")

@@ -187,7 +187,8 @@ class ExecutionBulkView(VisibleExecutionsView):
 class ExecutionDetailView(RetrieveAPIView, VisibleExecutionsView):
     """GET executions/{id}/ with an ETag from `seq`; If-None-Match answers 304 cheaply.
 
-    Under ASGI, config.api.polls answers most 304s before they get here.
+    Under ASGI, config.api.polls answers most 304s before they get here, and runs this view
+    for the other GETs on its long-lived thread.
     """
 
     serializer_class = s.ExecutionDetailSerializer

@@ -16,10 +16,11 @@ from channels.routing import URLRouter
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import path
 from rest_framework.authtoken.models import Token
 
 from task_manager import consumers, events
-from task_manager.auth import TokenAuthMiddlewareStack, origin_validated
+from task_manager.auth import authenticated_websockets, user_for_token
 from task_manager.models import TaskExecution
 from task_manager.routing import websocket_urlpatterns
 from task_manager.tests.factories import make_execution, make_log_lines
@@ -54,7 +55,7 @@ def communicator(
     host: str = "localhost", scheme: str = "ws", extra: list[tuple[bytes, bytes]] | None = None,
 ) -> WebsocketCommunicator:  # fmt: skip
     """A client of the whole WebSocket stack, as config.asgi builds it."""
-    application = origin_validated(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    application = authenticated_websockets(URLRouter(websocket_urlpatterns))
     headers = [(b"host", host.encode()), *(extra or [])]
     if origin:
         headers.append((b"origin", origin.encode()))
@@ -77,6 +78,26 @@ async def connected(**kwargs: Any) -> tuple[WebsocketCommunicator, dict[str, Any
     accepted, _ = await client.connect(WAIT)
     assert accepted
     return client, await client.receive_json_from(WAIT)
+
+
+async def scope_given_to_the_consumer(
+    *, origin: str | None, cookie: str | None = None, token: str | None = None
+) -> dict[str, Any]:
+    """The scope that authenticated_websockets hands on, for a handshake with these headers."""
+    handed: list[dict[str, Any]] = []
+
+    async def consumer(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        handed.append(scope)
+
+    headers = [(b"host", b"localhost")]
+    headers += [(b"origin", origin.encode())] if origin else []
+    headers += [(b"cookie", cookie.encode())] if cookie else []
+    scope = {
+        "type": "websocket", "path": "/ws/tasks/", "headers": headers, "scheme": "ws",
+        "server": ("localhost", 80), "subprotocols": [f"token.{token}"] if token else [],
+    }  # fmt: skip
+    await authenticated_websockets(consumer)(scope, None, None)
+    return handed[0]
 
 
 async def closed_with(client: WebsocketCommunicator) -> int:
@@ -200,6 +221,79 @@ async def test_a_session_without_origin_is_not_trusted(user: User) -> None:
     await send(client, {"action": "ping"})  # the cookie was dropped: unauthenticated
 
     assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_browser_session_scope_keeps_the_user_not_the_session(user: User) -> None:
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
+    cookie = f"{django_settings.SESSION_COOKIE_NAME}={session}"
+
+    scope = await scope_given_to_the_consumer(origin=ORIGIN, cookie=cookie)
+
+    assert type(scope["user"]) is User  # not a lazy object holding on to the session
+    assert scope["user"].pk == user.pk
+    assert "session" not in scope
+    assert "cookies" not in scope
+
+
+async def test_a_session_connection_keeps_working_without_its_session(user: User) -> None:
+    execution = await database_sync_to_async(make_execution)(user=user)
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
+    client, _ = await connected(cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+
+    await send(client, {"action": "subscribe", "execution_id": execution.pk})
+    status = await client.receive_json_from(WAIT)
+    await send(client, {"action": "ping"})
+
+    assert (status["type"], status["execution_id"]) == ("task.status", execution.pk)
+    assert await client.receive_json_from(WAIT) == {"type": "pong"}
+    await client.disconnect()
+
+
+async def test_a_session_whose_password_changed_no_longer_authenticates(user: User) -> None:
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+    def change_password() -> None:
+        user.set_password("a-new-password-2")
+        user.save()
+
+    await database_sync_to_async(change_password)()
+    client = communicator(cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+    await client.connect(WAIT)
+    await send(client, {"action": "ping"})
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_scripts_cookie_is_dropped_from_its_scope(user: User, token: str) -> None:
+    scope = await scope_given_to_the_consumer(origin=None, cookie="sessionid=x", token=token)
+
+    assert scope["user"].pk == user.pk
+    assert [name for name, _ in scope["headers"] if name == b"cookie"] == []
+
+
+async def test_an_inactive_users_token_is_refused(user: User, token: str) -> None:
+    user.is_active = False
+    await database_sync_to_async(user.save)()
+    client = communicator(token=token)
+    await client.connect(WAIT)
+
+    await send(client, {"action": "ping"})
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_tokens_user_comes_without_its_token(user: User, token: str) -> None:
+    found = await user_for_token(token)
+
+    assert found is not None
+    assert found.pk == user.pk
+    assert found._state.fields_cache == {}  # no Token kept alive by the connection's user
 
 
 async def test_a_foreign_origin_is_closed_4403(token: str) -> None:
@@ -423,4 +517,103 @@ async def test_own_notifications_arrive(user: User, token: str) -> None:
     await get_channel_layer().group_send(events.user_notifications_group(user.pk), notification)
 
     assert await client.receive_json_from(WAIT) == notification
+    await client.disconnect()
+
+
+# --- what a connection keeps ----------------------------------------------------------------
+
+
+class KeptConsumer(consumers.TaskEventsConsumer):
+    """The consumer, each instance noted so that a test can look at what it keeps."""
+
+    made: list[consumers.TaskEventsConsumer] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        KeptConsumer.made.append(self)
+
+
+async def kept_connection(token: str) -> tuple[WebsocketCommunicator, consumers.TaskEventsConsumer]:
+    KeptConsumer.made.clear()
+    routes = URLRouter([path("ws/tasks/", KeptConsumer.as_asgi())])
+    client = WebsocketCommunicator(
+        authenticated_websockets(routes), "/ws/tasks/", [(b"host", b"localhost")],
+        ["taskpulse", f"token.{token}"],
+    )  # fmt: skip
+    assert (await client.connect(WAIT))[0]
+    assert (await client.receive_json_from(WAIT))["type"] == "hello"
+    return client, KeptConsumer.made[0]
+
+
+def groups_of(channel: str) -> list[str]:
+    layer = get_channel_layer()
+    return sorted(group for group, members in layer.groups.items() if channel in members)
+
+
+async def test_an_idle_connection_keeps_no_subscription_or_seq_maps(user: User, token: str) -> None:
+    client, consumer = await kept_connection(token)
+
+    assert (consumer.subscriptions, consumer.state_seq, consumer.auth_timeout) == (None, None, None)
+    await get_channel_layer().group_send(
+        events.user_executions_group(user.pk), state_event("task.progress", 42, 3)
+    )
+    assert (await client.receive_json_from(WAIT))["seq"] == 3
+    assert consumer.state_seq == {42: 3}
+    await client.disconnect()
+
+
+async def test_subscriptions_note_what_was_replayed_and_disconnect_leaves_every_group(
+    user: User, token: str
+) -> None:
+    execution = await database_sync_to_async(make_execution)(user=user)
+    await database_sync_to_async(make_log_lines)(execution, 3)
+    client, consumer = await kept_connection(token)
+
+    await send(client, {"action": "subscribe", "execution_id": execution.pk, "since_seq": 1})
+    await client.receive_json_from(WAIT)  # the status
+    await client.receive_json_from(WAIT)  # lines 2 and 3
+    line = {"ts": None, "level": "INFO", "message": "live"}
+    live = {"type": "task.log", "execution_id": execution.pk, "seq": 4,
+            "lines": [{**line, "seq": 3}, {**line, "seq": 4}]}  # fmt: skip
+    await get_channel_layer().group_send(events.execution_group(execution.pk), live)
+
+    assert [x["seq"] for x in (await client.receive_json_from(WAIT))["lines"]] == [4]
+    assert consumer.subscriptions == {execution.pk: 3}
+    assert groups_of(consumer.channel_name) == sorted([
+        events.user_executions_group(user.pk), events.user_notifications_group(user.pk),
+        events.execution_group(execution.pk),
+    ])  # fmt: skip
+    await client.disconnect()
+    assert groups_of(consumer.channel_name) == []
+
+
+async def test_unsubscribe_forgets_the_subscription_and_leaves_its_group(
+    user: User, token: str
+) -> None:
+    execution = await database_sync_to_async(make_execution)(user=user)
+    client, consumer = await kept_connection(token)
+    await send(client, {"action": "subscribe", "execution_id": execution.pk})
+    await client.receive_json_from(WAIT)
+
+    await send(client, {"action": "unsubscribe", "execution_id": execution.pk})
+    await send(client, {"action": "ping"})
+    await client.receive_json_from(WAIT)  # the unsubscribe was handled before the ping
+
+    assert consumer.subscriptions == {}
+    assert events.execution_group(execution.pk) not in groups_of(consumer.channel_name)
+    await client.disconnect()
+
+
+async def test_authenticating_by_message_drops_the_auth_timeout(token: str) -> None:
+    KeptConsumer.made.clear()
+    routes = URLRouter([path("ws/tasks/", KeptConsumer.as_asgi())])
+    client = WebsocketCommunicator(authenticated_websockets(routes), "/ws/tasks/",
+                                   [(b"host", b"localhost")])  # fmt: skip
+    await client.connect(WAIT)
+    assert KeptConsumer.made[0].auth_timeout is not None
+
+    await send(client, {"action": "auth", "token": token})
+    assert (await client.receive_json_from(WAIT))["type"] == "hello"
+
+    assert KeptConsumer.made[0].auth_timeout is None
     await client.disconnect()

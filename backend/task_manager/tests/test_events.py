@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from channels.layers import get_channel_layer
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from redis.sentinel import SentinelConnectionPool
 
 from task_manager import events
 from task_manager.events import Publisher
@@ -37,24 +42,65 @@ async def test_a_burst_from_a_busy_thread_arrives_whole_and_in_order() -> None:
     assert [m["n"] for m in got] == list(range(300))
 
 
-async def test_a_batch_is_the_group_sends_it_stands_for() -> None:
+async def test_publishes_that_find_the_sender_busy_or_idle_all_arrive() -> None:
+    # Four threads publish in spurts with pauses: some find the sender sending (their
+    # message waits for its next batch), some find it idle (they wake it).
+    layer, channel = await listen("events-test.spurts")
+    publisher = Publisher()
+
+    def spurts(thread: int) -> None:
+        for spurt in range(10):
+            for n in range(5):
+                publisher.publish(["events-test.spurts"], {"type": "t", "n": (thread, spurt, n)})
+            time.sleep(0.003 * (thread + 1))
+
+    await asyncio.gather(*(asyncio.to_thread(spurts, thread) for thread in range(4)))
+    assert await asyncio.to_thread(publisher.flush, 10)
+
+    got = [tuple(m["n"]) for m in await received(layer, channel, 200)]
+    for thread in range(4):  # each thread's messages whole and in its order
+        assert [n for n in got if n[0] == thread] == sorted(n for n in got if n[0] == thread)
+    assert len(set(got)) == 200
+
+
+async def test_a_batch_is_the_publishes_of_the_group_sends_it_stands_for() -> None:
     layer, channel = await listen("events-test.batch")
-    sends = [("events-test.batch", {"type": "t", "n": n}) for n in range(5)]
-    sends.insert(2, ("events-test.elsewhere", {"type": "t", "n": -1}))
+    batch = [(["events-test.batch"], {"type": "t", "n": n}) for n in range(5)]
+    batch.insert(2, (["events-test.elsewhere"], {"type": "t", "n": -1}))
+    batch.append((["events-test.elsewhere", "events-test.batch"], {"type": "t", "n": 5}))
 
-    await events.send_batch(layer, sends)
+    await asyncio.to_thread(events.LayerPublishes(layer).send, batch)
 
-    assert [m["n"] for m in await received(layer, channel, 5)] == [0, 1, 2, 3, 4]
+    assert [m["n"] for m in await received(layer, channel, 6)] == [0, 1, 2, 3, 4, 5]
 
 
-async def test_other_layers_get_plain_group_sends() -> None:
+def test_other_layers_get_plain_group_sends() -> None:
     sent: list[tuple[str, dict[str, Any]]] = []
 
     class Layer:
         async def group_send(self, group: str, message: dict[str, Any]) -> None:
             sent.append((group, message))
 
-    sends = [("a", {"n": 1}), ("b", {"n": 2})]
-    await events.send_batch(Layer(), sends)
+    send = events.batch_sender(Layer())
+    send([(["a", "b"], {"n": 1})])
+    send([(["c"], {"n": 2})])  # the same loop again
 
-    assert sent == sends
+    assert sent == [("a", {"n": 1}), ("b", {"n": 1}), ("c", {"n": 2})]
+
+
+def test_the_blocking_pool_has_the_layer_hosts_options_and_retries() -> None:
+    backoff = ExponentialBackoff(cap=1.0, base=0.1)
+    options = {"socket_timeout": 30, "retry": AsyncRetry(backoff, 4)}
+
+    pool = events.blocking_pool({"address": "redis://127.0.0.1:6390/3", **options})
+
+    kwargs = pool.connection_kwargs
+    assert (kwargs["host"], kwargs["port"], kwargs["db"], kwargs["socket_timeout"]) == (
+        "127.0.0.1", 6390, 3, 30,
+    )  # fmt: skip
+    assert isinstance(kwargs["retry"], Retry)
+    assert (kwargs["retry"]._backoff, kwargs["retry"].get_retries()) == (backoff, 4)
+    sentinel = events.blocking_pool({"sentinels": [("127.0.0.1", 26390)], "master_name": "m",
+                                     "db": 2, **options})  # fmt: skip
+    assert isinstance(sentinel, SentinelConnectionPool)
+    assert (sentinel.service_name, sentinel.connection_kwargs["db"]) == ("m", 2)

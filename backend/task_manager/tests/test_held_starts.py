@@ -135,8 +135,9 @@ def test_a_report_within_the_interval_writes_the_start_with_it(
     held_starts.defer_start("reports-1", worker="w@host", attempt=1)
     reporter = ProgressReporter(execution.pk)
 
-    # In one transaction, one UPDATE: STARTED then PROGRESS, each with its seq.
-    with django_assert_num_queries(4), django_capture_on_commit_callbacks(execute=True):
+    # In one transaction, one UPDATE: STARTED then PROGRESS, each with its seq (the row
+    # locked alone, its user read for the status events).
+    with django_assert_num_queries(5), django_capture_on_commit_callbacks(execute=True):
         reporter.step(1, 4, "first step")
 
     execution.refresh_from_db()

@@ -145,9 +145,9 @@ def test_a_worker_killed_mid_task_is_redelivered_and_taken_over_without_a_copy_f
                             queues=queue, **env)) as second:  # fmt: skip
         execution = launch(ana, queue, steps=6, step_seconds=1)
 
-        def runs_on() -> str:
+        def runs_on() -> str:  # the step written, and its log line (debounced) behind it
             execution.refresh_from_db()
-            return execution.worker if execution.status == "PROGRESS" else ""
+            return execution.worker if execution.status == "PROGRESS" and runs_of(execution) else ""
 
         holder = wait_until(runs_on, timeout=60, what="the task to run")
         victim, survivor = (first, second) if holder == first.name else (second, first)

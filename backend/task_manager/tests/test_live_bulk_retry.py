@@ -17,6 +17,7 @@ from testing.live import LiveWorker, wait_until
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 QUEUE = "ops-queue"
+HELD = "ops-held"  # no worker consumes it
 
 
 @pytest.fixture
@@ -34,16 +35,16 @@ def ana_api(ana: User) -> APIClient:
 @pytest.fixture
 def demo_worker(tmp_path: Path, live_worker: LiveWorker) -> Iterator[LiveWorker]:
     """One pool process on a queue of its own (demo tasks wait behind each other); the
-    session's worker runs the bulk jobs on the default queue."""
+    module's worker runs the bulk jobs on the default queue."""
     worker = LiveWorker(tmp_path / "ops.log", name="ops", concurrency=1, queues=QUEUE)
     yield worker
     worker.stop()
 
 
-def launch_demo(**params: object) -> TaskExecution:
+def launch_demo(queue: str = QUEUE, **params: object) -> TaskExecution:
     user = User.objects.get(username="ana")
     return execution_launch(
-        task="task_manager.demo", user=user, kwargs=params, options={"queue": QUEUE}
+        task="task_manager.demo", user=user, kwargs=params, options={"queue": queue}
     )
 
 
@@ -56,7 +57,9 @@ def test_bulk_cancel_of_everything_matching_stops_running_and_queued_work(
 ) -> None:
     running = launch_demo(steps=100, step_seconds=0.2)
     wait_until(lambda: fresh(running.pk).status == "PROGRESS", what="the first task to run")
-    queued = [launch_demo(steps=1, step_seconds=0) for _ in range(3)]
+    # Queued where no worker reads: on the demo worker's queue, the first of them ran as soon
+    # as the running task stopped, at times before the bulk job reached it ("already SUCCESS").
+    queued = [launch_demo(HELD, steps=1, step_seconds=0) for _ in range(3)]
     theirs = TaskExecution.objects.create(
         task_id="bob-1", name="task_manager.demo", task_name="task_manager.demo",
         module="demo", user=other_user, status="PENDING",

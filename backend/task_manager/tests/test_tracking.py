@@ -195,8 +195,9 @@ def test_fan_out_children_are_announced_as_created_under_their_parent(
     parent = running_execution(user)
 
     # The parent locked with its user; per child an INSERT in a savepoint; the parent marked
-    # waiting; its total_items. No child is read back to be announced.
-    with django_assert_num_queries(14), django_capture_on_commit_callbacks(execute=True):
+    # waiting; its total_items (the row alone locked again, then its user read for the
+    # status event of STARTED -> PROGRESS). No child is read back to be announced.
+    with django_assert_num_queries(15), django_capture_on_commit_callbacks(execute=True):
         tracking.fan_out(parent.pk, [demo.s(steps=1), demo.s(steps=2)])
 
     children = list(TaskExecution.objects.filter(parent=parent).order_by("pk"))

@@ -46,3 +46,36 @@ class TestStatus:
         execution.refresh_from_db()
         assert (execution.status, execution.worker, execution.seq) == ("SUCCESS", "", 0)
         assert published == []
+
+
+def field_values(execution: TaskExecution) -> dict[str, object]:
+    return {f.attname: getattr(execution, f.attname) for f in TaskExecution._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+class TestLockRow:
+    def test_the_row_is_read_whole_with_its_json_and_its_user_on_demand(
+        self, user: User, django_assert_num_queries
+    ) -> None:
+        execution = started_execution(user, args=[1, "a"], steps=[{"name": "copy"}])
+        with transaction.atomic():
+            with django_assert_num_queries(1):
+                locked = writes.execution_lock_row(execution.pk)
+            assert (locked.args, locked.steps) == ([1, "a"], [{"name": "copy"}])
+            assert locked.started_at == execution.started_at
+            assert field_values(locked) == field_values(TaskExecution.objects.get(pk=execution.pk))
+            assert (locked._state.adding, locked._state.db) == (False, "default")
+            with django_assert_num_queries(1):
+                assert locked.user == user
+
+    def test_an_unknown_row_is_does_not_exist(self, user: User) -> None:
+        execution = started_execution(user)
+        with pytest.raises(TaskExecution.DoesNotExist):
+            writes.execution_lock_row(execution.pk + 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_lock_outside_a_transaction_is_refused(user: User) -> None:
+    execution = started_execution(user)
+    with pytest.raises(transaction.TransactionManagementError):
+        writes.execution_lock_row(execution.pk)
