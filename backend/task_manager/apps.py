@@ -9,11 +9,12 @@ class TaskManagerConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from config.sqlite_wal import checkpoint_in_background
-        from task_manager import django_tasks, signals
+        from task_manager import access, django_tasks, signals
 
         signals.on_task_prerun  # noqa: B018 - importing it connects the Celery receivers
 
         django_tasks.connect()
+        access.connect()
 
         connection_created.connect(checkpoint_in_background)
         from task_manager.hooks import on_execution_finished

@@ -47,24 +47,32 @@ def cookie_header(scope: dict[str, Any]) -> bytes | None:
     return None
 
 
+def cookie_session_key(cookie: bytes) -> str | None:
+    return parse_cookie(cookie.decode("latin1")).get(settings.SESSION_COOKIE_NAME) or None
+
+
 async def session_user(cookie: bytes) -> User | AnonymousUser:
     """The user of the Django session named in this Cookie header, as Channels' AuthMiddleware
     finds it (the session's auth hash checked); the session is not kept."""
-    key = parse_cookie(cookie.decode("latin1")).get(settings.SESSION_COOKIE_NAME)
+    key = cookie_session_key(cookie)
     if not key:
         return AnonymousUser()
     store = import_module(settings.SESSION_ENGINE).SessionStore(key)
     return await get_user({"session": store})
 
 
+async def credentials_user(cookie: bytes | None, token: str | None) -> User | AnonymousUser:
+    """The user of the session in `cookie`, else the active user of `token`."""
+    user = await session_user(cookie) if cookie else AnonymousUser()
+    if token and not user.is_authenticated:
+        user = await user_for_token(token) or user
+    return user
+
+
 async def handshake_user(scope: dict[str, Any], *, browser: bool) -> User | AnonymousUser:
     """The session's user (a browser's only), else the `token.<key>` subprotocol's."""
     cookie = cookie_header(scope) if browser else None
-    user = await session_user(cookie) if cookie else AnonymousUser()
-    key = subprotocol_token(scope)
-    if key and not user.is_authenticated:
-        user = await user_for_token(key) or user
-    return user
+    return await credentials_user(cookie, subprotocol_token(scope))
 
 
 class HandshakeRequest(HttpRequest):

@@ -19,12 +19,20 @@ from django.utils import timezone
 from config.api import untrusted_json
 from config.api.inputs import MAX_DB_INTEGER
 from task_manager import counters, events
-from task_manager.auth import user_for_token
+from task_manager.access import session_digest
+from task_manager.auth import (
+    cookie_header,
+    cookie_session_key,
+    credentials_user,
+    subprotocol_token,
+    user_for_token,
+)
 from task_manager.models import TaskExecution, TaskLogLine
 from task_manager.payloads import log_event, status_event
 from task_manager.selectors import execution_log_lines, execution_visible_to
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_ACCESS_CHANGED = 4409
 SUBPROTOCOL = "taskpulse"
 MAX_FRAME_CHARS = 16 * 1024
 MAX_SUBSCRIPTIONS = 200
@@ -61,6 +69,7 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user: User | None = None
+        self.token: str | None = None  # the key of an `auth` message that authenticated
         # Made at first use: most connections are idle, and thousands of them are open.
         # execution id -> the log seq replayed up to (0: none), for each subscription.
         self.subscriptions: dict[int, int] | None = None
@@ -187,6 +196,7 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "error", "detail": "invalid token"})
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        self.token = token
         await self.authenticated(user)
 
     async def action_subscribe(self, content: dict[str, Any]) -> None:
@@ -259,6 +269,29 @@ class TaskEventsConsumer(AsyncWebsocketConsumer):
     async def notification(self, event: dict[str, Any]) -> None:
         """Called with a new notification of this user."""
         await self.send_json(event)
+
+    async def user_access(self, event: dict[str, Any]) -> None:
+        """Called when this user's access may have changed (task_manager.access): the
+        connection's credentials are checked again, as its handshake checked them.
+
+        No longer valid (user deactivated or deleted, password changed, token revoked, this
+        session logged out): close 4401. Staff granted or withdrawn: close 4409, and the
+        client's reconnection joins the groups of the new role.
+        """
+        if self.user is None or self.closing:
+            return
+        if self.token is not None:
+            user = await user_for_token(self.token)
+        else:
+            cookie = cookie_header(self.scope)  # a browser's: a script's were dropped
+            ended = event.get("ended_session")
+            if cookie and ended and (key := cookie_session_key(cookie)):
+                cookie = None if session_digest(key) == ended else cookie
+            user = await credentials_user(cookie, subprotocol_token(self.scope))
+        if user is None or not user.is_authenticated or user.pk != self.user.pk:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+        elif user.is_staff != self.user.is_staff:
+            await self.close(code=CLOSE_ACCESS_CHANGED)
 
     async def send_state(self, event: dict[str, Any]) -> None:
         """Forward a status or progress message unless a newer state was already sent.

@@ -18,6 +18,7 @@ connection (a fifth of the web process's time in a fan-out to 100 clients, make 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import logging
 import os
@@ -82,6 +83,9 @@ class Publisher:
     """
 
     def __init__(self) -> None:
+        # A short-lived process (a management command, a script) queues its last messages
+        # just before it exits; the daemon sender must hand them over first.
+        atexit.register(self.flush)
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # the sender waits for a publish
         self._sent = threading.Condition(self._lock)  # flush() waits for the sender

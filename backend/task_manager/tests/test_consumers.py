@@ -20,6 +20,7 @@ from django.urls import path
 from rest_framework.authtoken.models import Token
 
 from task_manager import consumers, events
+from task_manager.access import session_digest
 from task_manager.auth import authenticated_websockets, user_for_token
 from task_manager.models import TaskExecution
 from task_manager.routing import websocket_urlpatterns
@@ -78,6 +79,19 @@ async def connected(**kwargs: Any) -> tuple[WebsocketCommunicator, dict[str, Any
     accepted, _ = await client.connect(WAIT)
     assert accepted
     return client, await client.receive_json_from(WAIT)
+
+
+async def session_cookie(user: User) -> str:
+    """The Cookie header of a browser signed in as `user` (a new session each time)."""
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    name = django_settings.SESSION_COOKIE_NAME
+    return f"{name}={browser.cookies[name].value}"
+
+
+def change_password(user: User) -> None:
+    user.set_password("a-new-password-2")
+    user.save()
 
 
 async def scope_given_to_the_consumer(
@@ -201,21 +215,14 @@ async def test_a_token_in_the_first_message_authenticates(user: User, token: str
 
 
 async def test_a_browser_session_authenticates(user: User) -> None:
-    browser = Client()
-    await database_sync_to_async(browser.force_login)(user)
-    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
-
-    client, hello = await connected(cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+    client, hello = await connected(cookie=await session_cookie(user))
 
     assert hello["user"]["id"] == user.pk
     await client.disconnect()
 
 
 async def test_a_session_without_origin_is_not_trusted(user: User) -> None:
-    browser = Client()
-    await database_sync_to_async(browser.force_login)(user)
-    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
-    client = communicator(origin=None, cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+    client = communicator(origin=None, cookie=await session_cookie(user))
     await client.connect(WAIT)
 
     await send(client, {"action": "ping"})  # the cookie was dropped: unauthenticated
@@ -224,12 +231,7 @@ async def test_a_session_without_origin_is_not_trusted(user: User) -> None:
 
 
 async def test_a_browser_session_scope_keeps_the_user_not_the_session(user: User) -> None:
-    browser = Client()
-    await database_sync_to_async(browser.force_login)(user)
-    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
-    cookie = f"{django_settings.SESSION_COOKIE_NAME}={session}"
-
-    scope = await scope_given_to_the_consumer(origin=ORIGIN, cookie=cookie)
+    scope = await scope_given_to_the_consumer(origin=ORIGIN, cookie=await session_cookie(user))
 
     assert type(scope["user"]) is User  # not a lazy object holding on to the session
     assert scope["user"].pk == user.pk
@@ -239,10 +241,7 @@ async def test_a_browser_session_scope_keeps_the_user_not_the_session(user: User
 
 async def test_a_session_connection_keeps_working_without_its_session(user: User) -> None:
     execution = await database_sync_to_async(make_execution)(user=user)
-    browser = Client()
-    await database_sync_to_async(browser.force_login)(user)
-    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
-    client, _ = await connected(cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+    client, _ = await connected(cookie=await session_cookie(user))
 
     await send(client, {"action": "subscribe", "execution_id": execution.pk})
     status = await client.receive_json_from(WAIT)
@@ -254,16 +253,9 @@ async def test_a_session_connection_keeps_working_without_its_session(user: User
 
 
 async def test_a_session_whose_password_changed_no_longer_authenticates(user: User) -> None:
-    browser = Client()
-    await database_sync_to_async(browser.force_login)(user)
-    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
-
-    def change_password() -> None:
-        user.set_password("a-new-password-2")
-        user.save()
-
-    await database_sync_to_async(change_password)()
-    client = communicator(cookie=f"{django_settings.SESSION_COOKIE_NAME}={session}")
+    cookie = await session_cookie(user)
+    await database_sync_to_async(change_password)(user)
+    client = communicator(cookie=cookie)
     await client.connect(WAIT)
     await send(client, {"action": "ping"})
 
@@ -517,6 +509,120 @@ async def test_own_notifications_arrive(user: User, token: str) -> None:
     await get_channel_layer().group_send(events.user_notifications_group(user.pk), notification)
 
     assert await client.receive_json_from(WAIT) == notification
+    await client.disconnect()
+
+
+# --- connections follow their user's access (task_manager.access) --------------------------
+
+
+async def access_changed(user: User, **details: Any) -> None:
+    """What task_manager.access sends once a change of the user's access commits."""
+    group = events.user_notifications_group(user.pk)
+    await get_channel_layer().group_send(group, {"type": "user.access", **details})
+
+
+async def still_open(client: WebsocketCommunicator) -> bool:
+    await send(client, {"action": "ping"})
+    return await client.receive_json_from(WAIT) == {"type": "pong"}
+
+
+@pytest.mark.parametrize("by_message", [False, True], ids=["subprotocol", "auth-message"])
+async def test_a_deactivated_users_token_connection_is_closed_4401(
+    user: User, token: str, by_message: bool
+) -> None:
+    if by_message:
+        client = communicator()
+        await client.connect(WAIT)
+        await send(client, {"action": "auth", "token": token})
+        assert (await client.receive_json_from(WAIT))["type"] == "hello"
+    else:
+        client, _ = await connected(token=token)
+    user.is_active = False
+    await database_sync_to_async(user.save)()
+
+    await access_changed(user)
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_revoked_token_closes_its_connections_4401(user: User, token: str) -> None:
+    client, _ = await connected(token=token)
+    await database_sync_to_async(Token.objects.filter(key=token).delete)()
+
+    await access_changed(user)
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_session_whose_password_changed_is_closed_4401(user: User) -> None:
+    client, _ = await connected(cookie=await session_cookie(user))
+    await database_sync_to_async(change_password)(user)
+    await access_changed(user)
+
+    assert await closed_with(client) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_logout_closes_that_session_only_even_before_the_session_is_flushed(
+    user: User,
+) -> None:
+    ending, other = await session_cookie(user), await session_cookie(user)
+    leaving, _ = await connected(cookie=ending)
+    staying, _ = await connected(cookie=other)
+    ended_key = ending.split("=", 1)[1]
+
+    # The logout signal comes before the flush: the session still exists when this is sent.
+    await access_changed(user, ended_session=session_digest(ended_key))
+
+    assert await closed_with(leaving) == consumers.CLOSE_UNAUTHENTICATED
+    assert await still_open(staying)
+    await staying.disconnect()
+
+
+@pytest.mark.parametrize("now_staff", [False, True], ids=["withdrawn", "granted"])
+async def test_a_change_of_staff_closes_4409_and_the_next_hello_has_the_new_role(
+    user: User, token: str, now_staff: bool
+) -> None:
+    user.is_staff = not now_staff
+    await database_sync_to_async(user.save)()
+    client, hello = await connected(token=token)
+    assert hello["user"]["is_staff"] is not now_staff
+    user.is_staff = now_staff
+    await database_sync_to_async(user.save)()
+
+    await access_changed(user)
+
+    assert await closed_with(client) == consumers.CLOSE_ACCESS_CHANGED
+    again, hello = await connected(token=token)
+    assert hello["user"]["is_staff"] is now_staff
+    await again.disconnect()
+
+
+async def test_an_unchanged_access_keeps_the_connection_and_its_groups(
+    user: User, token: str
+) -> None:
+    client, consumer = await kept_connection(token)
+    before = groups_of(consumer.channel_name)
+    ending = await session_cookie(user)
+
+    await access_changed(user)
+    await access_changed(user, ended_session=session_digest(ending.split("=", 1)[1]))
+
+    assert await still_open(client)
+    assert groups_of(consumer.channel_name) == before
+    await client.disconnect()
+
+
+async def test_another_users_change_of_access_reaches_no_other_connection(
+    user: User, token: str, other_user: User
+) -> None:
+    client, _ = await connected(token=token)
+    other_user.is_active = False
+    await database_sync_to_async(other_user.save)()
+
+    await access_changed(other_user)
+
+    assert await client.receive_nothing()
+    assert await still_open(client)
     await client.disconnect()
 
 

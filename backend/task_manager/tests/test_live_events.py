@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import requests
 from django.contrib.auth.models import User
@@ -10,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from stack.web import WS_MAX_BYTES
 from task_manager import launching
 from task_manager.models import TaskExecution, TaskLogLine
-from testing.live import LiveServer, wait_until
+from testing.live import BACKEND_DIR, LiveServer, process_env, wait_until
 from testing.ws import WsClient, is_final_status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -155,16 +158,24 @@ def test_token_as_subprotocol_authenticates(live_web: LiveServer, ana_token: str
     client.close()
 
 
-def session_cookie(server: LiveServer) -> str:
-    """The Cookie header of a browser that logged in as ana."""
+def signed_in(server: LiveServer) -> requests.Session:
+    """A browser's HTTP session, logged in as ana."""
     session = requests.Session()
     session.get(f"{server.url}/api/auth/csrf/", timeout=5)
+    post(server, session, "/api/auth/login/", {"username": "ana", "password": "ana-password-1"})
+    return session
+
+
+def post(server: LiveServer, session: requests.Session, path: str, body: object = None) -> None:
     session.post(
-        f"{server.url}/api/auth/login/",
-        json={"username": "ana", "password": "ana-password-1"},
+        f"{server.url}{path}", json=body, timeout=5,
         headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": server.url},
-        timeout=5,
-    ).raise_for_status()
+    ).raise_for_status()  # fmt: skip
+
+
+def session_cookie(server: LiveServer, session: requests.Session | None = None) -> str:
+    """The Cookie header of a browser that logged in as ana."""
+    session = session or signed_in(server)
     return f"sessionid={session.cookies['sessionid']}"
 
 
@@ -243,3 +254,53 @@ def test_binary_frame_gets_an_error(live_web: LiveServer, ana_token: str) -> Non
 
     assert client.recv()["detail"].startswith("binary frames are not supported")
     client.close()
+
+
+# --- open sockets follow their user's access (task_manager.access) ---------------------------
+
+
+def test_a_logout_closes_the_sockets_of_that_session_and_no_other(
+    live_web: LiveServer, ana: User
+) -> None:
+    leaving, staying = signed_in(live_web), signed_in(live_web)
+    sockets = {
+        name: WsClient(live_web.ws_url, origin=live_web.url, cookie=session_cookie(live_web, s))
+        for name, s in {"leaving": leaving, "staying": staying}.items()
+    }
+    assert {name: ws.recv()["type"] for name, ws in sockets.items()} == dict.fromkeys(
+        sockets, "hello"
+    )
+
+    post(live_web, leaving, "/api/auth/logout/")
+
+    assert sockets["leaving"].close_code() == 4401
+    sockets["staying"].send({"action": "ping"})
+    assert sockets["staying"].recv() == {"type": "pong"}
+    sockets["staying"].close()
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "is_staff"),
+    [("is_active = False", 4401, None), ("is_staff = True", 4409, True)],
+    ids=["deactivated", "made-staff"],
+)
+def test_an_operators_change_in_another_process_reaches_open_sockets(
+    live_web: LiveServer, ana: User, ana_token: str, change: str, code: int, is_staff: bool | None
+) -> None:
+    socket = connect(live_web, ana_token)
+
+    # What an operator types: the change is made, and the process exits at once.
+    script = (
+        "from django.contrib.auth.models import User\n"
+        f"user = User.objects.get(username='ana')\nuser.{change}\nuser.save()"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script], cwd=BACKEND_DIR, env=process_env(),
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+    assert socket.close_code() == code
+    if is_staff is not None:
+        again = WsClient(live_web.ws_url, token=ana_token)
+        assert again.recv()["user"]["is_staff"] is is_staff
+        again.close()

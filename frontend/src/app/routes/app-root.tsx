@@ -35,7 +35,7 @@ export function AppRoot() {
   const logout = useLogout({ onSuccess: () => void navigate('/login', { replace: true }) });
 
   return (
-    <LiveProvider onUnauthenticated={() => void queryClient.invalidateQueries({ queryKey: meQueryKey })}>
+    <LiveProvider onAccessChanged={() => void queryClient.invalidateQueries({ queryKey: meQueryKey })}>
       <Layout
         username={me.data?.username}
         onLogout={() => logout.mutate()}

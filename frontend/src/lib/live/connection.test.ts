@@ -13,7 +13,7 @@ function createHandlers() {
     onLive: vi.fn<LiveConnectionOptions['onLive']>(),
     onMessage: vi.fn<LiveConnectionOptions['onMessage']>(),
     onDown: vi.fn<LiveConnectionOptions['onDown']>(),
-    onUnauthenticated: vi.fn<LiveConnectionOptions['onUnauthenticated']>(),
+    onAccessChanged: vi.fn<LiveConnectionOptions['onAccessChanged']>(),
   };
 }
 
@@ -91,16 +91,22 @@ describe('LiveConnection', () => {
     expect(handlers.onMessage.mock.calls).toEqual([[{ type: 'pong' }]]);
   });
 
-  it('reports 4401 as an expired session, and gives up on 4403 for polling', async () => {
+  it('reports 4401 and 4409 as a change of access and reconnects, and gives up on 4403 for polling', async () => {
     start();
     await vi.advanceTimersByTimeAsync(0);
     FakeWebSocket.latest().serverClose(4401);
-    expect(handlers.onUnauthenticated).toHaveBeenCalledTimes(1);
+    expect(handlers.onAccessChanged).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.latest().serverClose(4409);
+    expect(handlers.onAccessChanged).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(2000);
+    FakeWebSocket.latest().serverClose(1000);
+    expect(handlers.onAccessChanged).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(4000);
     FakeWebSocket.latest().serverClose(4403);
     expect(connection.getState()).toBe('polling');
     await vi.advanceTimersByTimeAsync(120_000);
-    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(FakeWebSocket.instances).toHaveLength(4);
   });
 
   it('sends only while open, and closes the socket when stopped', async () => {

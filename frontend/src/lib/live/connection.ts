@@ -6,6 +6,7 @@
  */
 import {
   asServerMessage,
+  CLOSE_ACCESS_CHANGED,
   CLOSE_FORBIDDEN_ORIGIN,
   CLOSE_UNAUTHENTICATED,
   type ClientMessage,
@@ -15,6 +16,8 @@ import {
 import { ReconnectingSocket, type ReconnectingSocketOptions } from './reconnecting-socket';
 
 export type ConnectionState = 'live' | 'reconnecting' | 'polling';
+
+const ACCESS_CODES: ReadonlySet<number> = new Set([CLOSE_UNAUTHENTICATED, CLOSE_ACCESS_CHANGED]);
 
 type SocketOptions = Pick<
   ReconnectingSocketOptions,
@@ -32,8 +35,12 @@ export type LiveConnectionOptions = SocketOptions & {
   onMessage: (message: ServerMessage) => void;
   /** Called when the socket closed: nothing is subscribed on the server any more. */
   onDown: () => void;
-  /** Called when the server closed the socket with 4401: the session is gone. */
-  onUnauthenticated: () => void;
+  /**
+   * Called when the server closed the socket because who the user is, or may see, changed:
+   * 4401 (signed out, deactivated, password changed, token revoked) or 4409 (staff granted or
+   * withdrawn). Reconnecting follows either way.
+   */
+  onAccessChanged: () => void;
 };
 
 export function defaultSocketUrl(location: Location = window.location): string {
@@ -120,7 +127,7 @@ export class LiveConnection {
 
   private handleClose(code: number, willRetry: boolean): void {
     this.options.onDown();
-    if (code === CLOSE_UNAUTHENTICATED) this.options.onUnauthenticated();
+    if (ACCESS_CODES.has(code)) this.options.onAccessChanged();
     if (this.state === 'live') {
       this.missedEvents = true;
       this.setState('reconnecting');

@@ -131,13 +131,13 @@ describe('LiveClient connection', () => {
     expect(FakeWebSocket.instances).toHaveLength(2);
   });
 
-  it('reports an expired session (4401) and gives up on a forbidden origin (4403)', async () => {
-    const onUnauthenticated = vi.fn();
+  it('reports a change of access (4401, 4409) and gives up on a forbidden origin (4403)', async () => {
+    const onAccessChanged = vi.fn();
     mockFetch({});
-    start({ onUnauthenticated });
+    start({ onAccessChanged });
     await advance(0);
     FakeWebSocket.latest().serverClose(4401);
-    expect(onUnauthenticated).toHaveBeenCalledTimes(1);
+    expect(onAccessChanged).toHaveBeenCalledTimes(1);
 
     await advance(1000);
     FakeWebSocket.latest().serverClose(4403);

@@ -37,8 +37,8 @@ export type LiveEvents = {
   execution: Execution;
   /** The socket is back after a gap: whatever is not replayed should be read again. */
   reconnected: undefined;
-  /** The server closed the socket with 4401: the session is gone. */
-  unauthenticated: undefined;
+  /** The server closed the socket with 4401 or 4409: the user's access changed. */
+  'access-changed': undefined;
 };
 
 export type LiveClientOptions = {
@@ -55,7 +55,7 @@ export type LiveClientOptions = {
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
   connectTimeoutMs?: number;
-  onUnauthenticated?: () => void;
+  onAccessChanged?: () => void;
 };
 
 const DEFAULTS = {
@@ -80,7 +80,7 @@ export class LiveClient {
   private readonly polling: PollingFallback;
   private readonly listRefresh: ListRefreshBatcher;
 
-  constructor({ queryClient, url, onUnauthenticated, ...rest }: LiveClientOptions) {
+  constructor({ queryClient, url, onAccessChanged, ...rest }: LiveClientOptions) {
     const options = { ...DEFAULTS, ...rest };
     this.queryClient = queryClient;
     this.connection = new LiveConnection({
@@ -90,9 +90,9 @@ export class LiveClient {
       onLive: (hello, catchUp) => this.handleLive(hello, catchUp),
       onMessage: (message) => this.dispatch(message),
       onDown: () => this.subscriptions.pause(),
-      onUnauthenticated: () => {
-        onUnauthenticated?.();
-        this.events.emit('unauthenticated', undefined);
+      onAccessChanged: () => {
+        onAccessChanged?.();
+        this.events.emit('access-changed', undefined);
       },
     });
     this.subscriptions = new Subscriptions((message) => this.connection.send(message), this.logs);

@@ -34,6 +34,7 @@ export type ClientMessage =
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN_ORIGIN = 4403;
+export const CLOSE_ACCESS_CHANGED = 4409;
 
 const KNOWN_TYPES = new Set([
   'hello',
