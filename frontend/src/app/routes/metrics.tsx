@@ -1,4 +1,4 @@
-import { MetricsPage } from '@/features/operations';
+import { MetricsPage } from '@/features/operations/metrics';
 
 import { StaffOnly } from './operations';
 
