@@ -141,6 +141,10 @@ class Publisher:
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued message is handed to the channel layer."""
+        if self._pid != os.getpid():
+            # No sender in this process yet (a forked child that has published nothing, as
+            # it exits): what it inherited queued was its parent's, and so was the lock.
+            return True
         with self._lock:
             return self._sent.wait_for(lambda: self._unsent <= 0, timeout=timeout)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from typing import Any
 
@@ -104,3 +106,25 @@ def test_the_blocking_pool_has_the_layer_hosts_options_and_retries() -> None:
                                      "db": 2, **options})  # fmt: skip
     assert isinstance(sentinel, SentinelConnectionPool)
     assert (sentinel.service_name, sentinel.connection_kwargs["db"]) == ("m", 2)
+
+
+def test_a_forked_child_does_not_wait_on_its_parents_queue_at_exit() -> None:
+    """flush() runs at every exit (atexit): a prefork child inherits the parent's queue count
+    and, if the fork came mid-send, its held lock; neither is the child's to wait for."""
+    publisher = Publisher()
+    publisher.publish(["executions.all"], {"type": "task.status"})  # a sender in this process
+    publisher._unsent += 3  # as if three were still on their way when the fork came
+    with publisher._lock:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through its exit status
+            os._exit(0 if publisher.flush(timeout=30) else 1)
+    deadline = time.monotonic() + 10
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if done[0] == 0:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    publisher._unsent -= 3
+
+    assert done[0] == child, "the child waited on its parent's queue"
+    assert os.waitstatus_to_exitcode(done[1]) == 0
