@@ -11,6 +11,7 @@ import json
 import time
 from dataclasses import dataclass
 from functools import cache
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
@@ -44,9 +45,13 @@ class Answer:
 
 @cache
 def http() -> requests.Session:
-    """One Session per process, so keep-alive connections to Flower are reused."""
+    """One Session per process, so keep-alive connections to Flower are reused.
+
+    It keeps no cookie: the /flower/ proxy serves every staff user through it, and a cookie
+    that Flower set in one user's answer (its _xsrf) would go with everyone's next request."""
     session = requests.Session()
     session.trust_env = False  # Flower is internal: no proxy or .netrc from the environment
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -56,6 +56,21 @@ def test_the_proxy_forwards_to_flower_with_its_credentials_only(
     assert seen.headers["X-Extra"] == "1"
 
 
+def test_a_cookie_flower_sets_is_never_sent_back_with_a_later_request(
+    flower: StartFlower, staff_browser: Client
+) -> None:
+    """One Session serves every user: a cookie kept from one answer would go with all."""
+    page = Reply(200, "<html>Flower</html>", {"Set-Cookie": "_xsrf=2|one-users-token; Path=/"})
+    server = flower({"/flower/": page, "/flower/workers": page})
+
+    first = staff_browser.get("/flower/")
+    second = staff_browser.get("/flower/workers")
+
+    assert first.status_code == second.status_code == 200
+    assert [seen.path for seen in server.seen] == ["/flower/", "/flower/workers"]
+    assert all("Cookie" not in seen.headers for seen in server.seen)
+
+
 def test_the_proxy_passes_same_site_posts_and_refuses_cross_site_ones(
     flower: StartFlower, staff_browser: Client
 ) -> None:
