@@ -63,8 +63,14 @@ run: $(VENV)/.runtime-installed build
 
 test: test-backend test-frontend test-e2e
 
+# The backend suite in parallel processes (pytest-xdist: one per core, at most 4), each test
+# module in one process (its real workers start once); each process keeps to a Redis
+# database of its own (backend/testing/parallel.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile)
+
 test-backend: $(VENV)/.dev-installed
-	cd backend && $(PY) -m stack exec -- $(PY) -m pytest $(PYTEST_ARGS)
+	cd backend && $(PY) -m stack exec -- $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-frontend: frontend/node_modules/.installed
 	cd frontend && $(NPM) test
@@ -87,7 +93,7 @@ test-django6: $(VENV)/.dev-installed
 	$(PY) -m uv pip install --quiet --python $(DJANGO6_VENV)/bin/python --require-hashes \
 		-r backend/requirements-django6.txt
 	cd backend && ../$(DJANGO6_VENV)/bin/python -m stack exec -- \
-		../$(DJANGO6_VENV)/bin/python -m pytest $(PYTEST_ARGS)
+		../$(DJANGO6_VENV)/bin/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-e2e:
 	@if [ -d frontend/e2e ]; then $(MAKE) --no-print-directory e2e; fi

@@ -103,10 +103,10 @@ def fuzz_web(django_db_setup, django_db_blocker, tmp_path_factory):
 
     from cluster.tests.fake_cluster import healthy
     from testing.fake_flower import Reply, fake_flower
-    from testing.live import LiveServer, redis_database_url
+    from testing.live import LiveServer, fuzz_redis_url
 
     folder = tmp_path_factory.mktemp("fuzz-web")
-    redis_url = redis_database_url(7)
+    redis_url = fuzz_redis_url()
     answer = Reply(body={"message": "done"})
     with fake_flower(healthy(), default=answer) as flower, django_db_blocker.unblock():
         server = LiveServer(

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import requests
@@ -27,6 +26,7 @@ from django.db import connection
 from stack.flower import flower_argv, flower_env
 from stack.redis import EmbeddedRedis, free_port
 from stack.web import APPLICATION, web_argv
+from testing.parallel import FUZZ_DATABASES, WORKER_VARIABLE, with_redis_database, worker_number
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,19 +43,18 @@ def live_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-def redis_database_url(index: int) -> str:
-    """The test Redis, another of its numbered databases: a web server on it shares no
-    broker queue with the test workers (nothing it launches is ever run)."""
-    parts = urlsplit(settings.REDIS_URL)
-    if parts.scheme == "unix":
-        query = [q for q in parts.query.split("&") if q and not q.startswith("db=")]
-        return urlunsplit(parts._replace(query="&".join([*query, f"db={index}"])))
-    return urlunsplit(parts._replace(path=f"/{index}"))
+def fuzz_redis_url() -> str:
+    """The test Redis, the database for this test process's fuzzers (testing.parallel): a web
+    server on it shares no broker queue with the test workers (nothing it launches is ever run)."""
+    return with_redis_database(settings.REDIS_URL, FUZZ_DATABASES + worker_number())
 
 
 def process_env(**extra: str) -> dict[str, str]:
+    """A started process's environment: this test process's database and Redis, named in
+    full (without the xdist worker's name, which would map REDIS_URL again)."""
+    inherited = {k: v for k, v in os.environ.items() if k != WORKER_VARIABLE}
     return {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": live_database_url(),
         "REDIS_URL": settings.REDIS_URL,

@@ -224,7 +224,7 @@ CHANNEL_LAYER_HOST = channel_layer_host(
     retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
 )  # fmt: skip
 # That layer, with a smaller inbox per consumer (config.channel_layer: idle sockets' memory).
-CHANNEL_LAYERS = {
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "config.channel_layer.PubSubChannelLayer",
         "CONFIG": {"hosts": [CHANNEL_LAYER_HOST]},

@@ -3,8 +3,20 @@
 import os
 
 from config.env import VAR_DIR
+from testing.parallel import WORKER_VARIABLE, redis_database, with_redis_database, worker_number
+
+# pytest -n: each test process on a Redis database of its own (testing.parallel), set before the
+# settings derive the broker, cache and channel layer from REDIS_URL. The processes a test
+# starts are given that REDIS_URL without the worker's name, so they keep it as it is.
+if os.environ.get(WORKER_VARIABLE) and redis_database(os.environ.get("REDIS_URL", "")) is not None:
+    os.environ["REDIS_URL"] = with_redis_database(os.environ["REDIS_URL"], worker_number())
+
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES
+from config.settings.base import CHANNEL_LAYERS, DATABASES, REDIS_URL
+
+# Redis pub/sub ignores database numbers: the channel names carry the database instead.
+if redis_database(REDIS_URL):
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-db{redis_database(REDIS_URL)}"
 
 # Threads of the test process (the progress flusher) close their connections after each
 # use, so that the test database can be dropped at the end of the run.
