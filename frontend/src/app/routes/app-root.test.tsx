@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequireAuth } from '@/features/auth/components/require-auth';
 import { buildPage } from '@/testing/factories';
 import { FakeWebSocket } from '@/testing/fake-websocket';
-import { mockFetch } from '@/testing/mock-fetch';
+import { fetchCalls, mockFetch } from '@/testing/mock-fetch';
 import { renderRoutes } from '@/testing/render';
 
 import { AppRoot } from './app-root';
@@ -92,5 +92,26 @@ describe('AppRoot', () => {
     act(() => FakeWebSocket.latest().serverClose(4401));
 
     await waitFor(() => expect(router.state.location.pathname).toBe('/login'));
+  });
+
+  it('logs out without another request for the signed-in pages', async () => {
+    const { router, queryClient } = renderShell({ id: 3, username: 'ana', is_staff: false });
+    expect(await screen.findByRole('button', { name: 'Notifications, 0 unread' })).toBeInTheDocument();
+    const refused = { status: 403, body: { detail: 'Authentication credentials were not provided.' } };
+    const after = mockFetch({
+      'POST /api/auth/logout/': { status: 204 },
+      'GET /api/auth/me/': { body: null },
+      'GET /api/tasks/notifications/unread-count/': refused,
+      'GET /api/tasks/executions/?page_size=25&top_level=true&ordering=running_first': refused,
+      'GET /api/tasks/executions/counts/?top_level=true': refused,
+    });
+
+    act(() => screen.getByRole('button', { name: 'Log out' }).click());
+
+    await waitFor(() => expect(router.state.location.pathname).toBe('/login'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fetchCalls(after)).toEqual(['POST /api/auth/logout/']);
+    // Nothing read for ana is left for the next user.
+    expect(queryClient.getQueryCache().getAll().map((query) => query.queryKey)).toEqual([['auth', 'me']]);
   });
 });

@@ -2,13 +2,14 @@
 // below.
 
 import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { Outlet, useNavigate } from 'react-router';
 
 import { ConnectionBadge } from '@/components/connection-badge';
 import { Alert } from '@/components/ui/alert';
 import { Layout, type NavItem } from '@/components/ui/layout';
 import { Toaster } from '@/components/ui/toaster';
-import { meQueryKey, useLogout, useMe } from '@/features/auth';
+import { forgetUserData, meQueryKey, useLogout, useMe } from '@/features/auth';
 import { NotificationsBell } from '@/features/notifications';
 import { LiveProvider } from '@/lib/live/live-provider';
 
@@ -33,6 +34,9 @@ export function AppRoot() {
   const queryClient = useQueryClient();
   const me = useMe();
   const logout = useLogout({ onSuccess: () => void navigate('/login', { replace: true }) });
+  // Leaving the signed-in pages (a logout, a session that ended elsewhere) forgets what they
+  // read, once none of them is mounted to read it again.
+  useEffect(() => () => forgetUserData(queryClient), [queryClient]);
 
   return (
     <LiveProvider onAccessChanged={() => void queryClient.invalidateQueries({ queryKey: meQueryKey })}>

@@ -3,6 +3,6 @@
 // What the app (src/app) uses of it; inside the feature, modules import each other directly.
 
 export { meQueryKey, useCurrentUser, useMe } from './api/get-me';
-export { useLogout } from './api/logout';
+export { forgetUserData, useLogout } from './api/logout';
 export { LoginPage } from './components/login-page';
 export { RequireAuth } from './components/require-auth';

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient, type QueryClient } from '@tanstack/react-query';
 
 import { api, ApiError } from '@/lib/api-client';
 
@@ -18,15 +18,23 @@ type UseLogoutOptions = {
   onSuccess?: () => void;
 };
 
+/**
+ * Ends the session. What was read for the user is forgotten by the signed-in pages as they
+ * unmount (forgetUserData): removed while they were still mounted, their queries were read
+ * again at once, without a session (403s in the console).
+ */
 export function useLogout({ onSuccess }: UseLogoutOptions = {}) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: logout,
     onSuccess: () => {
-      // Nothing cached for the previous user may leak into the next session.
-      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] });
       queryClient.setQueryData(meQueryKey, null);
       onSuccess?.();
     },
   });
+}
+
+/** Everything cached but the session itself: nothing read for one user may show to the next. */
+export function forgetUserData(queryClient: QueryClient): void {
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] });
 }
