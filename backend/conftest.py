@@ -45,6 +45,17 @@ def anonymous_api() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, ending the sessions that threads of this process left open on the test
+    database before it is dropped (testing.database)."""
+    yield
+    from testing.database import end_other_sessions
+
+    with django_db_blocker.unblock():
+        end_other_sessions()
+
+
 # --- real processes for end-to-end tests ---------------------------------------------------
 
 
