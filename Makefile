@@ -63,11 +63,12 @@ run: $(VENV)/.runtime-installed build
 
 test: test-backend test-frontend test-e2e
 
-# The backend suite in parallel processes (pytest-xdist: one per core, at most 4), each test
-# module in one process (its real workers start once); each process keeps to a Redis
-# database of its own (backend/testing/parallel.py). PYTEST_WORKERS=0: one process.
-PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile)
+# The backend suite in 4 processes (pytest-xdist), each test module in one process (its real
+# workers start once); each process keeps to a Redis database of its own
+# (backend/testing/parallel.py). Its tests mostly wait on real processes: 4 on two cores
+# used 1.2 of them. PYTEST_WORKERS=0: one process; at most 8.
+PYTEST_WORKERS ?= 4
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 
 test-backend: $(VENV)/.dev-installed
 	cd backend && $(PY) -m stack exec -- $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ import signal
 import time
 from typing import Any
 
+import pytest
 from channels.layers import get_channel_layer
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
@@ -108,6 +109,9 @@ def test_the_blocking_pool_has_the_layer_hosts_options_and_retries() -> None:
     assert (sentinel.service_name, sentinel.connection_kwargs["db"]) == ("m", 2)
 
 
+# The fork is the point (a prefork child of a process whose sender thread runs): Python 3.12+
+# warns about forking a threaded process.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_does_not_wait_on_its_parents_queue_at_exit() -> None:
     """flush() runs at every exit (atexit): a prefork child inherits the parent's queue count
     and, if the fork came mid-send, its held lock; neither is the child's to wait for."""
